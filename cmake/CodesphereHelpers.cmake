@@ -4,7 +4,7 @@
 # flags, warnings, labels and install rules are set in one place (cf. absl_cc_library).
 
 set(CODESPHERE_WARNINGS -Wall -Wextra -Werror)
-set(CODESPHERE_ROOT "${CMAKE_CURRENT_LIST_DIR}/..")
+get_filename_component(CODESPHERE_ROOT "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 
 # codesphere_module(NAME m SRCS … [CXX17_SRCS …] [DEPS codesphere::x …]
 #                   [PRIVATE_LIBS …] [PUBLIC_LIBS …] [FIND_DEPS pkg …])
