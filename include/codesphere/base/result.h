@@ -72,6 +72,7 @@ class [[nodiscard]] Result {
   }
   ~Result() { Destroy(); }
 
+
   bool has_value() const { return status_.ok(); }
   explicit operator bool() const { return has_value(); }
   bool ok() const { return has_value(); }
@@ -97,7 +98,8 @@ class [[nodiscard]] Result {
 
   // The error; an OK Status when has_value().
   const Status& error() const& { return status_; }
-  Status error() && { return std::move(status_); }
+  // A copy: moving the status out would make the Result look like it holds a value.
+  Status error() && { return status_; }
   // Alias of error(), for absl-minded readers.
   const Status& status() const { return status_; }
 
@@ -115,9 +117,9 @@ class [[nodiscard]] Result {
   void Construct(Args&&... args) {
     ::new (static_cast<void*>(&value_)) T(std::forward<Args>(args)...);
   }
+  // Destroys the value if there is one; callers then set `status_` (or are the destructor).
   void Destroy() {
     if (has_value()) value_.~T();
-    status_ = InternalError("moved-from or destroyed Result");
   }
   void CheckValue() const {
     CODESPHERE_CHECK_MSG(has_value(), "Result::value() called on an error");
