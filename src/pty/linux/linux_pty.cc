@@ -1,0 +1,223 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+//
+// `Pty` over a Linux pseudo-terminal: posix_openpt for the pair, an Asio stream_descriptor on
+// the non-blocking master, ioctls for size and signals.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "codesphere/base/status_macros.h"
+#include "codesphere/pty/pty.h"
+
+namespace codesphere::pty {
+namespace {
+
+// Owns a raw descriptor until it is handed to Asio.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+class LinuxPty final : public Pty {
+ public:
+  LinuxPty(asio::posix::stream_descriptor master, WindowSize size,
+           std::unique_ptr<PtyProcess> process)
+      : master_(std::move(master)), size_(size), process_(std::move(process)) {}
+
+  ~LinuxPty() override {
+    Close();
+    process_.reset();
+  }
+
+  // pty::Pty
+  asio::any_io_executor get_executor() override { return master_.get_executor(); }
+
+  asio::awaitable<Result<std::size_t>> Read(std::span<std::uint8_t> buffer) override {
+    CODESPHERE_CHECK(!buffer.empty());
+    for (;;) {
+      if (!master_.is_open()) co_return CancelledError("pty read: closed");
+      // Try first: under load the data is already there and a wait would cost a wake-up.
+      std::size_t total = 0;
+      const int fd = master_.native_handle();
+      while (total < buffer.size()) {
+        const ssize_t n = ::read(fd, buffer.data() + total, buffer.size() - total);
+        if (n > 0) {
+          total += static_cast<std::size_t>(n);
+          continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        // EIO: every slave descriptor is closed; report what we have, then end of output.
+        if (n == 0 || errno == EIO) {
+          if (total > 0) break;
+          co_return std::size_t{0};
+        }
+        if (total > 0) break;
+        co_return ErrnoToStatus(errno, "pty read");
+      }
+      if (total > 0) co_return total;
+      std::error_code ec;
+      co_await master_.async_wait(asio::posix::descriptor_base::wait_read,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !master_.is_open()) {
+        co_return CancelledError("pty read: closed");
+      }
+      if (ec) co_return InternalError("pty read: wait: " + ec.message());
+    }
+  }
+
+  asio::awaitable<Status> Write(ByteSpan data) override {
+    while (!data.empty()) {
+      if (!master_.is_open()) co_return CancelledError("pty write: closed");
+      const ssize_t n = ::write(master_.native_handle(), data.data(), data.size());
+      if (n > 0) {
+        data = data.subspan(static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        std::error_code ec;
+        co_await master_.async_wait(asio::posix::descriptor_base::wait_write,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == asio::error::operation_aborted || !master_.is_open()) {
+          co_return CancelledError("pty write: closed");
+        }
+        if (ec) co_return InternalError("pty write: wait: " + ec.message());
+        continue;
+      }
+      if (n < 0 && errno == EIO) co_return UnavailableError("pty write: terminal hung up");
+      co_return ErrnoToStatus(n < 0 ? errno : EIO, "pty write");
+    }
+    co_return OkStatus();
+  }
+
+  Status Resize(WindowSize size) override {
+    if (size.cols == 0 || size.rows == 0) {
+      return InvalidArgumentError("pty resize: zero window dimension");
+    }
+    if (!master_.is_open()) return FailedPreconditionError("pty resize: closed");
+    struct winsize ws = {};
+    ws.ws_col = size.cols;
+    ws.ws_row = size.rows;
+    if (::ioctl(master_.native_handle(), TIOCSWINSZ, &ws) != 0) {
+      return ErrnoToStatus(errno, "pty resize");
+    }
+    size_ = size;
+    return OkStatus();
+  }
+
+  WindowSize size() const override { return size_; }
+
+  Status Signal(int signo) override {
+    if (signo <= 0 || signo >= NSIG) {
+      return InvalidArgumentError("pty signal: bad signal number " + std::to_string(signo));
+    }
+    if (!master_.is_open()) return FailedPreconditionError("pty signal: closed");
+    const int fd = master_.native_handle();
+    // TIOCSIG resolves the foreground group in the kernel (right across pid namespaces), but
+    // only for the job-control signals.
+    if (signo == SIGINT || signo == SIGQUIT || signo == SIGTSTP) {
+      if (::ioctl(fd, TIOCSIG, signo) == 0) return OkStatus();
+    }
+    pid_t pgrp = 0;
+    if (::ioctl(fd, TIOCGPGRP, &pgrp) != 0 || pgrp <= 0) {
+      return NotFoundError("pty signal: the terminal has no foreground process group");
+    }
+    if (::kill(-pgrp, signo) != 0) return ErrnoToStatus(errno, "pty signal: kill");
+    return OkStatus();
+  }
+
+  asio::awaitable<Result<ExitStatus>> Wait() override { return process_->Wait(); }
+
+  PtyProcess& process() override { return *process_; }
+
+  void Close() override {
+    if (master_.is_open()) {
+      std::error_code ec;
+      master_.close(ec);
+    }
+  }
+
+ private:
+  asio::posix::stream_descriptor master_;
+  WindowSize size_;
+  std::unique_ptr<PtyProcess> process_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Pty>> NewLinuxPty(asio::any_io_executor executor, PtyOptions options,
+                                         ProcessStarter starter) {
+  if (options.size.cols == 0 || options.size.rows == 0) {
+    return InvalidArgumentError("new pty: zero window dimension");
+  }
+  Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (master.get() < 0) return ErrnoToStatus(errno, "new pty: posix_openpt");
+  if (::grantpt(master.get()) != 0) return ErrnoToStatus(errno, "new pty: grantpt");
+  if (::unlockpt(master.get()) != 0) return ErrnoToStatus(errno, "new pty: unlockpt");
+  char name[PATH_MAX];
+  if (::ptsname_r(master.get(), name, sizeof(name)) != 0) {
+    return ErrnoToStatus(errno, "new pty: ptsname");
+  }
+  Fd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  if (slave.get() < 0) return ErrnoToStatus(errno, std::string("new pty: open ") + name);
+
+  struct termios tio;
+  if (::tcgetattr(slave.get(), &tio) != 0) return ErrnoToStatus(errno, "new pty: tcgetattr");
+  if (options.utf8) {
+    tio.c_iflag |= IUTF8;
+  } else {
+    tio.c_iflag &= ~static_cast<tcflag_t>(IUTF8);
+  }
+  if (::tcsetattr(slave.get(), TCSANOW, &tio) != 0) {
+    return ErrnoToStatus(errno, "new pty: tcsetattr");
+  }
+  struct winsize ws = {};
+  ws.ws_col = options.size.cols;
+  ws.ws_row = options.size.rows;
+  if (::ioctl(master.get(), TIOCSWINSZ, &ws) != 0) return ErrnoToStatus(errno, "new pty: winsize");
+  const int flags = ::fcntl(master.get(), F_GETFL);
+  if (flags < 0 || ::fcntl(master.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    return ErrnoToStatus(errno, "new pty: O_NONBLOCK");
+  }
+
+  asio::posix::stream_descriptor descriptor(executor);
+  std::error_code ec;
+  descriptor.assign(master.get(), ec);
+  if (ec) return InternalError("new pty: register master: " + ec.message());
+  master.release();
+
+  CODESPHERE_ASSIGN_OR_RETURN(
+      std::unique_ptr<PtyProcess> process,
+      starter(PtySlave{slave.get(), std::string(name), options.size, executor}));
+  CODESPHERE_CHECK(process != nullptr);
+  // Our copy of the slave must go, or the master never sees the end of output.
+  ::close(slave.release());
+  return std::unique_ptr<Pty>(
+      std::make_unique<LinuxPty>(std::move(descriptor), options.size, std::move(process)));
+}
+
+}  // namespace codesphere::pty

@@ -1,0 +1,464 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+
+#include "codesphere/pty/multiplexer.h"
+
+#include <csignal>
+#include <cstring>
+#include <string>
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
+
+#include "tests/pty/pty_test_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace codesphere::pty {
+namespace {
+
+using ::codesphere::pty::testing::RunUntil;
+using ::codesphere::testing::StatusIs;
+
+// A wake-up flag for the fakes.
+class Event {
+ public:
+  explicit Event(asio::any_io_executor ex) : timer_(ex) {}
+  asio::awaitable<void> Wait() {
+    timer_.expires_at(asio::steady_timer::time_point::max());
+    std::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  void Notify() { timer_.cancel(); }
+
+ private:
+  asio::steady_timer timer_;
+};
+
+class FakeProcess final : public PtyProcess {
+ public:
+  explicit FakeProcess(asio::any_io_executor ex) : exited_(ex) {}
+  int pid() const override { return -1; }
+  Status Kill(int signo) override {
+    kills.push_back(signo);
+    Exit(ExitStatus{0, signo});
+    return OkStatus();
+  }
+  asio::awaitable<Result<ExitStatus>> Wait() override {
+    while (!status) co_await exited_.Wait();
+    co_return *status;
+  }
+  void Exit(ExitStatus s) {
+    if (!status) status = s;
+    exited_.Notify();
+  }
+  std::optional<ExitStatus> status;
+  std::vector<int> kills;
+
+ private:
+  Event exited_;
+};
+
+// A Pty driven by the test: output is pushed (or flooded), input is recorded.
+class FakePty final : public Pty {
+ public:
+  explicit FakePty(asio::any_io_executor ex)
+      : ex_(ex), output_ready_(ex), input_ready_(ex), process_(ex) {}
+
+  asio::any_io_executor get_executor() override { return ex_; }
+  asio::awaitable<Result<std::size_t>> Read(std::span<std::uint8_t> buf) override {
+    for (;;) {
+      if (closed) co_return CancelledError("closed");
+      if (flood) {
+        co_await asio::post(ex_, asio::use_awaitable);  // yield, as a real read would
+        if (closed) co_return CancelledError("closed");
+        for (std::size_t i = 0; i < buf.size(); ++i) buf[i] = (flood_bytes + i) % 2 ? '\n' : 'y';
+        flood_bytes += buf.size();
+        co_return buf.size();
+      }
+      if (!pending.empty()) {
+        const std::size_t n = std::min(buf.size(), pending.size());
+        std::memcpy(buf.data(), pending.data(), n);
+        pending.erase(0, n);
+        co_return n;
+      }
+      if (eof) co_return std::size_t{0};
+      co_await output_ready_.Wait();
+    }
+  }
+  asio::awaitable<Status> Write(ByteSpan data) override {
+    while (block_input && !closed) co_await input_ready_.Wait();
+    if (closed) co_return CancelledError("closed");
+    input.append(AsStringView(data));
+    co_return OkStatus();
+  }
+  Status Resize(WindowSize s) override {
+    if (s.cols == 0 || s.rows == 0) return InvalidArgumentError("zero");
+    size_ = s;
+    resizes.push_back(s);
+    return OkStatus();
+  }
+  WindowSize size() const override { return size_; }
+  Status Signal(int signo) override {
+    signals.push_back(signo);
+    return OkStatus();
+  }
+  asio::awaitable<Result<ExitStatus>> Wait() override { return process_.Wait(); }
+  PtyProcess& process() override { return process_; }
+  void Close() override {
+    closed = true;
+    output_ready_.Notify();
+    input_ready_.Notify();
+  }
+
+  void Output(std::string_view s) {
+    pending.append(s);
+    output_ready_.Notify();
+  }
+  void End(ExitStatus s) {
+    eof = true;
+    output_ready_.Notify();
+    process_.Exit(s);
+  }
+  void StartFlood() {
+    flood = true;
+    output_ready_.Notify();
+  }
+  void Unblock() {
+    block_input = false;
+    input_ready_.Notify();
+  }
+
+  std::string pending;
+  bool flood = false;
+  std::uint64_t flood_bytes = 0;
+  bool eof = false;
+  bool closed = false;
+  bool block_input = false;
+  std::string input;
+  std::vector<WindowSize> resizes;
+  std::vector<int> signals;
+
+ private:
+  asio::any_io_executor ex_;
+  WindowSize size_{80, 24};
+  Event output_ready_;
+  Event input_ready_;
+  FakeProcess process_;
+};
+
+// Records frames; can stall (Send does not complete until released) or fail.
+class FakeSink final : public ViewerSink {
+ public:
+  explicit FakeSink(asio::any_io_executor ex) : release_(ex) {}
+  asio::awaitable<Status> Send(Frame frame) override {
+    while (stalled) co_await release_.Wait();
+    if (fail) co_return UnavailableError("transport closed");
+    if (frame.type == FrameType::kOutput) {
+      output.append(AsStringView(frame.data));
+      output_bytes += frame.data.size();
+    }
+    frames.push_back(std::move(frame));
+    co_return OkStatus();
+  }
+  void Release() {
+    stalled = false;
+    release_.Notify();
+  }
+  std::size_t Count(FrameType t) const {
+    std::size_t n = 0;
+    for (const auto& f : frames) n += f.type == t;
+    return n;
+  }
+
+  std::vector<Frame> frames;
+  std::string output;
+  std::uint64_t output_bytes = 0;
+  bool stalled = false;
+  bool fail = false;
+
+ private:
+  Event release_;
+};
+
+class MultiplexerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_); }
+
+  // Adopts a FakePty; returns its id. The FakePty stays owned by the session.
+  SessionId NewFakeSession(SessionOptions o = {}) {
+    auto pty = std::make_unique<FakePty>(mux_->get_executor());
+    pty_ = pty.get();
+    auto id = mux_->AdoptSession(std::move(o), std::move(pty));
+    EXPECT_OK(id);
+    return *id;
+  }
+  std::shared_ptr<FakeSink> NewSink() { return std::make_shared<FakeSink>(mux_->get_executor()); }
+  std::unique_ptr<Viewer> AttachOk(SessionId id, std::shared_ptr<FakeSink> sink,
+                                   ViewerRole role = ViewerRole::kWriter, WindowSize size = {}) {
+    auto v = mux_->Attach(id, ViewerOptions{role, size, true}, std::move(sink));
+    EXPECT_OK(v);
+    return v.ok() ? std::move(*v) : nullptr;
+  }
+  bool Until(const std::function<bool()>& done) { return RunUntil(io_, done); }
+
+  asio::io_context io_;
+  MultiplexerOptions options_;
+  std::unique_ptr<Multiplexer> mux_;
+  FakePty* pty_ = nullptr;
+};
+
+TEST_F(MultiplexerTest, AttachSendsStateThenScrollbackThenLiveOutput) {
+  const SessionId id = NewFakeSession(SessionOptions{"", {"bash", "-l"}, {}, 0, false});
+  pty_->Output("before-attach ");
+  ASSERT_TRUE(Until([&] { return mux_->GetSession(id)->output_bytes == 14; }));
+  auto sink = NewSink();
+  auto viewer = AttachOk(id, sink);
+  pty_->Output("live");
+  ASSERT_TRUE(Until([&] { return sink->output == "before-attach live"; })) << sink->output;
+  ASSERT_FALSE(sink->frames.empty());
+  EXPECT_EQ(sink->frames[0].type, FrameType::kAttach);
+  EXPECT_EQ(AsStringView(sink->frames[0].data), "bash -l");
+  EXPECT_EQ(sink->frames[0].role, ViewerRole::kWriter);
+  EXPECT_EQ(sink->frames[0].session, id);
+}
+
+TEST_F(MultiplexerTest, TwoViewersReceiveIdenticalOutput) {
+  const SessionId id = NewFakeSession();
+  auto a = NewSink(), b = NewSink();
+  auto va = AttachOk(id, a);
+  auto vb = AttachOk(id, b, ViewerRole::kReadOnly);
+  std::string expected;
+  for (int i = 0; i < 200; ++i) {
+    const std::string line = "line " + std::to_string(i) + "\r\n";
+    pty_->Output(line);
+    expected += line;
+  }
+  ASSERT_TRUE(Until([&] { return a->output == expected && b->output == expected; }));
+}
+
+TEST_F(MultiplexerTest, ReadOnlyViewerInputNeverReachesTheProgram) {
+  const SessionId id = NewFakeSession();
+  auto ro = AttachOk(id, NewSink(), ViewerRole::kReadOnly);
+  EXPECT_THAT(ro->Input(AsBytes("rm -rf /\r")), StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(ro->Signal(SIGINT), StatusIs(StatusCode::kPermissionDenied));
+  auto w = AttachOk(id, NewSink());
+  ASSERT_OK(w->Input(AsBytes("ls\r")));
+  ASSERT_TRUE(Until([&] { return pty_->input == "ls\r"; }));
+  EXPECT_TRUE(pty_->signals.empty());
+  ASSERT_OK(w->Signal(SIGINT));
+  EXPECT_EQ(pty_->signals, std::vector<int>{SIGINT});
+  EXPECT_THAT(w->Signal(SIGSEGV), StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(MultiplexerTest, QueryRepliesAreTakenFromOneWriterOnly) {
+  const SessionId id = NewFakeSession();
+  auto a = AttachOk(id, NewSink());
+  auto b = AttachOk(id, NewSink());
+  auto c = AttachOk(id, NewSink());
+  // The program asked "ESC [ c"; all three terminals answer.
+  for (auto* v : {a.get(), b.get(), c.get()}) ASSERT_OK(v->Input(AsBytes("\x1b[?1;2c")));
+  ASSERT_TRUE(Until([&] { return !pty_->input.empty(); }));
+  // B types: its keys pass, and it becomes the writer whose replies count.
+  ASSERT_OK(b->Input(AsBytes("x")));
+  for (auto* v : {a.get(), b.get(), c.get()}) ASSERT_OK(v->Input(AsBytes("\x1b[5;1R")));
+  ASSERT_TRUE(Until([&] { return pty_->input.size() >= 13; }));
+  EXPECT_EQ(pty_->input, "\x1b[?1;2cx\x1b[5;1R");
+}
+
+TEST_F(MultiplexerTest, SizeIsTheMostRecentWritersClampedAndBroadcast) {
+  const SessionId id = NewFakeSession();
+  auto sa = NewSink(), sr = NewSink();
+  auto a = AttachOk(id, sa, ViewerRole::kWriter, WindowSize{100, 30});
+  EXPECT_EQ(pty_->size(), (WindowSize{100, 30}));
+  auto b = AttachOk(id, NewSink(), ViewerRole::kWriter, WindowSize{120, 40});
+  EXPECT_EQ(pty_->size(), (WindowSize{120, 40}));
+  auto ro = AttachOk(id, sr, ViewerRole::kReadOnly, WindowSize{50, 10});
+  EXPECT_EQ(pty_->size(), (WindowSize{120, 40}));
+  ASSERT_OK(ro->Resize(WindowSize{20, 5}));  // read-only sizes never win
+  EXPECT_EQ(pty_->size(), (WindowSize{120, 40}));
+  ASSERT_OK(a->Input(AsBytes("k")));  // A is active again: its size wins
+  EXPECT_EQ(pty_->size(), (WindowSize{100, 30}));
+  ASSERT_OK(b->Resize(WindowSize{60000, 60000}));
+  EXPECT_EQ(pty_->size(), (WindowSize{1000, 500}));
+  EXPECT_THAT(b->Resize(WindowSize{0, 10}), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(pty_->size(), (WindowSize{1000, 500}));
+  ASSERT_TRUE(Until([&] {
+    return !sr->frames.empty() && sr->frames.back().type == FrameType::kResize &&
+           sr->frames.back().size == WindowSize{1000, 500};
+  }));
+  // A storm of resizes changes nothing but the size.
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_OK(b->Resize(WindowSize{static_cast<std::uint16_t>(10 + i % 200), 24}));
+  }
+  EXPECT_EQ(pty_->size(), (WindowSize{10 + 4999 % 200, 24}));
+}
+
+TEST_F(MultiplexerTest, SlowViewerIsResyncedWhileOthersKeepReceiving) {
+  options_.scrollback_bytes = 64 << 10;
+  options_.viewer_lag_bytes = 16 << 10;
+  mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_);
+  const SessionId id = NewFakeSession();
+  auto fast = NewSink(), slow = NewSink();
+  auto vf = AttachOk(id, fast);
+  auto vs = AttachOk(id, slow);
+  slow->stalled = true;
+  pty_->StartFlood();
+  // The fast viewer keeps receiving far more than the scrollback holds.
+  ASSERT_TRUE(Until([&] { return fast->output_bytes > (1u << 20); }));
+  EXPECT_LE(slow->output_bytes, 0u);
+  auto info = mux_->GetSession(id);
+  ASSERT_OK(info);
+  EXPECT_LE(info->scrollback_bytes, 64u << 10);
+  // Released, the slow viewer is reset and replayed from the scrollback.
+  slow->Release();
+  ASSERT_TRUE(Until([&] { return slow->output.find("\x1b" "c") != std::string::npos; }));
+  pty_->flood = false;
+}
+
+TEST_F(MultiplexerTest, ReadingPausesWhenEveryViewerIsBehind) {
+  options_.viewer_lag_bytes = 32 << 10;
+  mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_);
+  const SessionId id = NewFakeSession();
+  auto a = NewSink(), b = NewSink();
+  auto va = AttachOk(id, a);
+  auto vb = AttachOk(id, b);
+  ASSERT_TRUE(Until([&] { return a->frames.size() == 1 && b->frames.size() == 1; }));
+  a->stalled = b->stalled = true;
+  pty_->StartFlood();
+  ASSERT_TRUE(Until([&] { return mux_->GetSession(id)->output_paused; }));
+  const std::uint64_t read_when_paused = pty_->flood_bytes;
+  io_.restart();
+  io_.poll();  // nothing is runnable: the reader waits for a viewer
+  EXPECT_EQ(pty_->flood_bytes, read_when_paused);
+  EXPECT_LE(read_when_paused, (32u << 10) + (64u << 10));
+  // Input (Ctrl-C) still gets through while output is paused.
+  ASSERT_OK(va->Input(AsBytes("\x03")));
+  ASSERT_TRUE(Until([&] { return pty_->input == "\x03"; }));
+  a->Release();
+  ASSERT_TRUE(Until([&] { return pty_->flood_bytes > read_when_paused + (1u << 20); }));
+  pty_->flood = false;
+}
+
+TEST_F(MultiplexerTest, SessionsOutliveTheirViewersAndReplayOnReconnect) {
+  const SessionId id = NewFakeSession();
+  {
+    auto sink = NewSink();
+    auto v = AttachOk(id, sink);
+    pty_->Output("first ");
+    ASSERT_TRUE(Until([&] { return sink->output == "first "; }));
+  }
+  pty_->Output("while-away ");
+  ASSERT_TRUE(Until([&] { return mux_->GetSession(id)->output_bytes == 17; }));
+  EXPECT_EQ(mux_->GetSession(id)->viewers, 0u);
+  auto sink = NewSink();
+  auto v = AttachOk(id, sink);
+  ASSERT_TRUE(Until([&] { return sink->output == "first while-away "; }));
+}
+
+TEST_F(MultiplexerTest, ExitIsSentAfterTheLastOutput) {
+  const SessionId id = NewFakeSession();
+  int callbacks = 0;
+  mux_->set_exit_callback([&](SessionId s, ExitStatus st) {
+    EXPECT_EQ(s, id);
+    EXPECT_EQ(st, (ExitStatus{3, 0}));
+    ++callbacks;
+  });
+  auto sink = NewSink();
+  auto v = AttachOk(id, sink);
+  pty_->Output("bye");
+  pty_->End(ExitStatus{3, 0});
+  ASSERT_TRUE(Until([&] { return sink->Count(FrameType::kExit) == 1; }));
+  EXPECT_EQ(sink->output, "bye");
+  EXPECT_EQ(sink->frames.back().exit, (ExitStatus{3, 0}));
+  EXPECT_EQ(callbacks, 1);
+  EXPECT_THAT(v->Input(AsBytes("x")), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(mux_->GetSession(id)->exited);
+  // A late viewer still gets the scrollback and the exit.
+  auto late = NewSink();
+  auto lv = AttachOk(id, late);
+  ASSERT_TRUE(Until([&] { return late->Count(FrameType::kExit) == 1; }));
+  EXPECT_EQ(late->output, "bye");
+}
+
+TEST_F(MultiplexerTest, ClosingASessionDetachesItsViewers) {
+  const SessionId id = NewFakeSession();
+  auto sink = NewSink();
+  auto v = AttachOk(id, sink);
+  ASSERT_OK(mux_->CloseSession(id));
+  ASSERT_TRUE(Until([&] { return sink->Count(FrameType::kDetach) == 1; }));
+  EXPECT_FALSE(v->attached());
+  EXPECT_THAT(v->Input(AsBytes("x")), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_THAT(mux_->GetSession(id), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(mux_->CloseSession(id), StatusIs(StatusCode::kNotFound));
+  EXPECT_TRUE(mux_->ListSessions().empty());
+}
+
+TEST_F(MultiplexerTest, UnviewedEphemeralSessionsClose) {
+  SessionOptions o;
+  o.close_when_unviewed = true;
+  const SessionId id = NewFakeSession(o);
+  auto v = AttachOk(id, NewSink());
+  v.reset();
+  ASSERT_TRUE(Until([&] { return mux_->ListSessions().empty(); }));
+}
+
+TEST_F(MultiplexerTest, FailingSinkDetachesOnlyItsViewer) {
+  const SessionId id = NewFakeSession();
+  auto bad = NewSink(), good = NewSink();
+  bad->fail = true;
+  auto vb = AttachOk(id, bad);
+  auto vg = AttachOk(id, good);
+  pty_->Output("x");
+  ASSERT_TRUE(Until([&] { return !vb->attached() && good->output == "x"; }));
+  EXPECT_EQ(mux_->GetSession(id)->viewers, 1u);
+}
+
+TEST_F(MultiplexerTest, InputForAProgramThatDoesNotReadIsBounded) {
+  options_.max_pending_input = 1000;
+  mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_);
+  const SessionId id = NewFakeSession();
+  pty_->block_input = true;
+  auto v = AttachOk(id, NewSink());
+  ASSERT_OK(v->Input(Bytes(600, 'a')));
+  EXPECT_THAT(v->Input(Bytes(600, 'b')), StatusIs(StatusCode::kResourceExhausted));
+  pty_->Unblock();
+  ASSERT_TRUE(Until([&] { return pty_->input.size() == 600; }));
+  ASSERT_OK(v->Input(Bytes(600, 'c')));
+}
+
+TEST_F(MultiplexerTest, LimitsAndUnknownSessions) {
+  options_.max_viewers_per_session = 2;
+  options_.max_sessions = 1;
+  mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_);
+  const SessionId id = NewFakeSession();
+  EXPECT_THAT(mux_->AdoptSession({}, std::make_unique<FakePty>(mux_->get_executor())),
+              StatusIs(StatusCode::kResourceExhausted));
+  EXPECT_THAT(mux_->Attach(id + 100, {}, NewSink()), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(mux_->Attach(id, ViewerOptions{ViewerRole::kWriter, WindowSize{0, 0}, true}, NewSink()),
+              StatusIs(StatusCode::kInvalidArgument));
+  auto a = AttachOk(id, NewSink());
+  auto b = AttachOk(id, NewSink());
+  EXPECT_THAT(mux_->Attach(id, {}, NewSink()), StatusIs(StatusCode::kResourceExhausted));
+}
+
+TEST_F(MultiplexerTest, RunsARealShell) {
+  auto id = mux_->CreateSession(
+      SessionOptions{"sh", {"/bin/sh"}, WindowSize{90, 20}, 0, false},
+      NewLocalProcessStarter({{"/bin/sh", "-c", "stty size; read x; echo got-$x; exit 5"}, {}, {}}));
+  ASSERT_OK(id);
+  auto sink = NewSink();
+  auto v = AttachOk(*id, sink, ViewerRole::kWriter, WindowSize{90, 20});
+  ASSERT_TRUE(Until([&] { return sink->output.find("20 90") != std::string::npos; }))
+      << sink->output;
+  ASSERT_OK(v->Input(AsBytes("hello\r")));
+  ASSERT_TRUE(Until([&] { return sink->Count(FrameType::kExit) == 1; })) << sink->output;
+  EXPECT_NE(sink->output.find("got-hello"), std::string::npos) << sink->output;
+  EXPECT_EQ(sink->frames.back().exit, (ExitStatus{5, 0}));
+  EXPECT_GT(mux_->GetSession(*id)->pid, 0);
+}
+
+}  // namespace
+}  // namespace codesphere::pty
