@@ -98,14 +98,16 @@ Transaction::Transaction(Doc& doc, std::string origin) : doc_(&doc) {
     state_ = d.txn;
     return;
   }
-  owned_ = std::make_unique<internal::TxnState>();
+  owned_ = d.spare_txn != nullptr ? std::move(d.spare_txn) : std::make_unique<internal::TxnState>();
   owned_->origin = std::move(origin);
   state_ = owned_.get();
   internal::BeginTxn(d, *owned_);
 }
 
 Transaction::~Transaction() {
-  if (owned_ != nullptr) internal::CommitTxn(doc_->state(), *this);
+  if (owned_ == nullptr) return;
+  internal::CommitTxn(doc_->state(), *this);
+  doc_->state().spare_txn = std::move(owned_);
 }
 
 const std::string& Transaction::origin() const { return state_->origin; }

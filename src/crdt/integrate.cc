@@ -137,7 +137,7 @@ void DeleteItem(DocState& d, std::uint32_t first) {
     const std::int64_t w = static_cast<std::int64_t>(it.weight());
     it.flags |= kFlagDeleted;
     if (w != 0) d.TreeAddWeight(i, -w);
-    d.txn->ds.Add(d.clients[it.client], it.clock, it.len);
+    d.txn->deletions.push_back({it.client, it.len, it.clock});
     if (it.kind == kType) {
       // Yjs ContentType.delete: delete all children; remember deleted old ones for merging.
       const TypeRec& t = d.types[it.content];
@@ -225,7 +225,7 @@ void IntegrateItem(DocState& d, std::uint32_t i, std::uint32_t left, std::uint32
   d.AddStruct(i);
   const Item& it = d.items[i];
   if (it.kind == kDeleted) {
-    d.txn->ds.Add(d.clients[it.client], it.clock, it.len);
+    d.txn->deletions.push_back({it.client, it.len, it.clock});
   } else if (it.kind == kFormat) {
     d.types[parent].format_count++;
   }
@@ -344,7 +344,7 @@ void IntegrateStruct(DocState& d, DUpdate& u, DStruct& s, const Resolved& res, s
     case kString: {
       it2.content = static_cast<std::uint32_t>(d.text.size());
       std::u16string_view src = std::u16string_view(u.text).substr(s.str + offset, s.len - offset);
-      d.text.append(src);
+      d.AppendText(src);
       if (offset > 0 && IsHighSurrogate(u.text[s.str + offset - 1])) d.text[it2.content] = 0xFFFD;
       break;
     }
@@ -394,15 +394,27 @@ struct ClientRefs {
 // the missing clocks.
 std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> IntegrateStructs(
     DocState& d, DUpdate& u) {
-  std::map<std::uint64_t, ClientRefs> refs;
-  for (std::uint32_t k = 0; k < u.structs.size(); ++k) refs[u.structs[k].client].refs.push_back(k);
+  // One group per client (the decoder rejects duplicates), sorted by client.
+  std::vector<std::pair<std::uint64_t, ClientRefs>> refs;
+  for (std::uint32_t k = 0; k < u.structs.size(); ++k) {
+    if (refs.empty() || refs.back().first != u.structs[k].client) {
+      refs.emplace_back(u.structs[k].client, ClientRefs{});
+    }
+    refs.back().second.refs.push_back(k);
+  }
   if (refs.empty()) return std::nullopt;
+  std::sort(refs.begin(), refs.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  auto find_refs = [&](std::uint64_t client) -> ClientRefs* {
+    auto it = std::lower_bound(refs.begin(), refs.end(), client,
+                               [](auto& e, std::uint64_t c) { return e.first < c; });
+    return it != refs.end() && it->first == client ? &it->second : nullptr;
+  };
   std::vector<std::uint64_t> ids;  // ascending; the back is processed first
   for (const auto& [c, r] : refs) ids.push_back(c);
 
   auto next_target = [&]() -> ClientRefs* {
     while (!ids.empty()) {
-      ClientRefs& t = refs[ids.back()];
+      ClientRefs& t = *find_refs(ids.back());
       if (t.i < t.refs.size()) return &t;
       ids.pop_back();
     }
@@ -418,15 +430,22 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
     if (it == missing_sv.end() || it->second > clock) missing_sv[client] = clock;
   };
   std::vector<std::uint32_t> stack;
-  std::unordered_map<std::uint64_t, std::uint64_t> state;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> state;  // cached getState per client
+  auto state_of = [&](std::uint64_t client) -> std::uint64_t& {
+    for (auto& e : state) {
+      if (e.first == client) return e.second;
+    }
+    state.emplace_back(client, d.GetState(client));
+    return state.back().second;
+  };
   std::uint32_t head = cur->refs[cur->i++];
 
   auto add_stack_to_rest = [&]() {
     for (std::uint32_t sidx : stack) {
       const std::uint64_t client = u.structs[sidx].client;
-      auto it = refs.find(client);
-      if (it != refs.end() && !it->second.refs.empty()) {
-        ClientRefs& cr = it->second;
+      ClientRefs* found = find_refs(client);
+      if (found != nullptr && !found->refs.empty()) {
+        ClientRefs& cr = *found;
         --cr.i;
         rest[client].assign(cr.refs.begin() + cr.i, cr.refs.end());
         cr.refs.clear();
@@ -442,9 +461,7 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
   while (true) {
     DStruct& s = u.structs[head];
     if (s.ref != kSkip) {
-      auto st = state.find(s.client);
-      if (st == state.end()) st = state.emplace(s.client, d.GetState(s.client)).first;
-      const std::uint64_t local_clock = st->second;
+      const std::uint64_t local_clock = state_of(s.client);
       if (local_clock < s.clock) {
         stack.push_back(head);
         update_missing(s.client, s.clock - 1);
@@ -453,12 +470,12 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
         std::optional<std::uint64_t> missing = MissingClient(d, s);
         if (missing.has_value()) {
           stack.push_back(head);
-          auto it = refs.find(*missing);
-          if (it == refs.end() || it->second.i == it->second.refs.size()) {
+          ClientRefs* mr = find_refs(*missing);
+          if (mr == nullptr || mr->i == mr->refs.size()) {
             update_missing(*missing, d.GetState(*missing));
             add_stack_to_rest();
           } else {
-            head = it->second.refs[it->second.i++];
+            head = mr->refs[mr->i++];
             continue;
           }
         } else {
@@ -466,7 +483,7 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
           Resolved res = Resolve(d, u, s);
           if (offset == 0 || offset < s.len) {
             IntegrateStruct(d, u, s, res, offset);
-            state[s.client] = s.clock + s.len;
+            state_of(s.client) = s.clock + s.len;
           }
         }
       }
@@ -534,6 +551,7 @@ DeleteSet ApplyDeleteSet(DocState& d, const DeleteSet& ds) {
 
 Status IntegrateUpdate(DocState& d, DUpdate& u) {
   bool retry = false;
+  d.ReserveText(u.text.size());
   auto rest = IntegrateStructs(d, u);
   if (!d.pending_structs.empty()) {
     for (const auto& [client, clock] : d.pending_missing) {
@@ -752,6 +770,7 @@ bool TryMerge(DocState& d, std::uint32_t a, std::uint32_t b) {
   switch (A.kind) {
     case kString:
       if (A.content + A.len != B.content) {
+        d.ReserveText(A.len + B.len);
         const std::size_t off = d.text.size();
         d.text.append(d.text, A.content, A.len);
         d.text.append(d.text, B.content, B.len);
@@ -795,11 +814,11 @@ bool TryMerge(DocState& d, std::uint32_t a, std::uint32_t b) {
   return true;
 }
 
-// Yjs tryToMergeWithLefts, addressed by clock. Returns the clock of the resulting struct.
-std::uint64_t MergeWithLefts(DocState& d, std::uint32_t ci, std::uint64_t clock, int* merged) {
+// Yjs tryToMergeWithLefts: merges the struct at `p` into its left neighbours while possible.
+// Returns the position of the resulting struct (positions left of `p` stay valid).
+Pos MergeWithLefts(DocState& d, std::uint32_t ci, Pos p, int* merged) {
   *merged = 0;
   while (true) {
-    Pos p = d.FindPos(ci, clock);
     Pos lp = p;
     if (!d.Prev(ci, lp)) break;
     const std::uint32_t a = d.At(ci, lp);
@@ -808,10 +827,12 @@ std::uint64_t MergeWithLefts(DocState& d, std::uint32_t ci, std::uint64_t clock,
     d.EraseStruct(ci, p);
     d.FreeItem(b);
     ++*merged;
-    clock = d.items[a].clock;
+    p = lp;
   }
-  return clock;
+  return p;
 }
+
+bool IsFirst(Pos p) { return p.chunk == 0 && p.idx == 0; }
 
 void FreeTree(DocState& d, std::uint32_t n) {
   if (n == kNone) return;
@@ -870,6 +891,10 @@ std::uint64_t NextClientId(std::uint64_t id) {
 }  // namespace
 
 void BeginTxn(DocState& d, TxnState& t) {
+  t.ds.clients.clear();
+  t.deletions.clear();
+  t.merge_structs.clear();
+  t.local = true;
   t.before_state.resize(d.clients.size());
   for (std::uint32_t ci = 0; ci < d.clients.size(); ++ci) t.before_state[ci] = d.structs[ci].state;
   d.txn = &t;
@@ -877,6 +902,7 @@ void BeginTxn(DocState& d, TxnState& t) {
 
 void CommitTxn(DocState& d, Transaction& txn) {
   TxnState& t = *d.txn;
+  for (const TxnState::Deletion& del : t.deletions) t.ds.Add(d.clients[del.ci], del.clock, del.len);
   t.ds.SortAndMerge();
   // GC (Yjs tryGcDeleteSet).
   if (d.options.gc) {
@@ -901,22 +927,16 @@ void CommitTxn(DocState& d, Transaction& txn) {
     }
   }
   // Merge (Yjs tryMergeDeleteSet).
+  int merged;
   for (const auto& [client, ranges] : t.ds.clients) {
     const std::uint32_t ci = d.FindClient(client);
     for (auto r = ranges.rbegin(); r != ranges.rend(); ++r) {
       Pos p = d.FindPos(ci, r->clock + r->len - 1);
       Pos q = p;
       if (d.Next(ci, q)) p = q;
-      std::uint64_t clock = d.items[d.At(ci, p)].clock;
-      while (true) {
-        Pos cur = d.FindPos(ci, clock);
-        if (cur.chunk == 0 && cur.idx == 0) break;
-        if (d.items[d.At(ci, cur)].clock < r->clock) break;
-        int merged;
-        const std::uint64_t res = MergeWithLefts(d, ci, clock, &merged);
-        Pos rp = d.FindPos(ci, res);
-        if (!d.Prev(ci, rp)) break;
-        clock = d.items[d.At(ci, rp)].clock;
+      while (!IsFirst(p) && d.items[d.At(ci, p)].clock >= r->clock) {
+        p = MergeWithLefts(d, ci, p, &merged);
+        if (!d.Prev(ci, p)) break;
       }
     }
   }
@@ -924,19 +944,15 @@ void CommitTxn(DocState& d, Transaction& txn) {
   for (std::uint32_t ci = 0; ci < d.clients.size(); ++ci) {
     const std::uint64_t before = ci < t.before_state.size() ? t.before_state[ci] : 0;
     if (d.structs[ci].state == before) continue;
-    Pos fp = d.FindPos(ci, before == d.structs[ci].state ? before : before);
-    if (fp.chunk == 0 && fp.idx == 0 && !d.Next(ci, fp)) continue;
+    Pos fp = d.FindPos(ci, before);
+    if (IsFirst(fp) && !d.Next(ci, fp)) continue;
     const std::uint64_t stop = d.items[d.At(ci, fp)].clock;
     const ClientStructs& cs = d.structs[ci];
-    Pos last{static_cast<std::uint32_t>(cs.chunks.size() - 1),
-             static_cast<std::uint32_t>(cs.chunks.back().size() - 1)};
-    std::uint64_t clock = d.items[d.At(ci, last)].clock;
-    while (clock >= stop) {
-      int merged;
-      const std::uint64_t res = MergeWithLefts(d, ci, clock, &merged);
-      Pos rp = d.FindPos(ci, res);
-      if (!d.Prev(ci, rp)) break;
-      clock = d.items[d.At(ci, rp)].clock;
+    Pos p{static_cast<std::uint32_t>(cs.chunks.size() - 1),
+          static_cast<std::uint32_t>(cs.chunks.back().size() - 1)};
+    while (d.items[d.At(ci, p)].clock >= stop) {
+      p = MergeWithLefts(d, ci, p, &merged);
+      if (!d.Prev(ci, p)) break;
     }
   }
   // Merge split points (Yjs _mergeStructs).
@@ -945,15 +961,10 @@ void CommitTxn(DocState& d, Transaction& txn) {
     Pos p = d.FindPos(ci, m->second);
     Pos n = p;
     if (d.Next(ci, n)) {
-      int merged;
-      MergeWithLefts(d, ci, d.items[d.At(ci, n)].clock, &merged);
+      MergeWithLefts(d, ci, n, &merged);
       if (merged > 1) continue;
-      p = d.FindPos(ci, m->second);
     }
-    if (!(p.chunk == 0 && p.idx == 0)) {
-      int merged;
-      MergeWithLefts(d, ci, d.items[d.At(ci, p)].clock, &merged);
-    }
+    if (!IsFirst(p)) MergeWithLefts(d, ci, p, &merged);
   }
   if (!t.local && d.structs[d.own_ci].state != t.before_state[d.own_ci]) {
     d.client_id = NextClientId(d.client_id);
@@ -965,14 +976,13 @@ void CommitTxn(DocState& d, Transaction& txn) {
     const std::uint64_t before = ci < t.before_state.size() ? t.before_state[ci] : 0;
     changed = d.structs[ci].state != before;
   }
+  d.MaybeCompactText();
   d.txn = nullptr;
   if (changed && !d.update_handlers.empty()) {
     lib0::Encoder e;
-    std::unordered_map<std::uint64_t, std::uint64_t> before;
-    for (std::uint32_t ci = 0; ci < t.before_state.size(); ++ci) before[d.clients[ci]] = t.before_state[ci];
-    WriteStoreStructs(d, e, [&](std::uint64_t c) {
-      auto it = before.find(c);
-      return it == before.end() ? 0 : it->second;
+    WriteStoreStructs(d, e, [&](std::uint64_t c) -> std::uint64_t {
+      const std::uint32_t ci = d.FindClient(c);
+      return ci < t.before_state.size() ? t.before_state[ci] : 0;
     });
     t.ds.Write(e);
     const Bytes update = e.Take();

@@ -54,6 +54,14 @@ std::uint32_t DocState::InternKey(std::string_view key) {
 
 Pos DocState::FindPos(std::uint32_t ci, std::uint64_t clock) const {
   const ClientStructs& cs = structs[ci];
+  {
+    // Most lookups are at the tail (appends, merges of new structs).
+    const std::vector<std::uint32_t>& last = cs.chunks.back();
+    if (items[last.back()].clock <= clock) {
+      return Pos{static_cast<std::uint32_t>(cs.chunks.size() - 1),
+                 static_cast<std::uint32_t>(last.size() - 1)};
+    }
+  }
   // Last chunk whose start <= clock.
   auto it = std::upper_bound(cs.chunk_start.begin(), cs.chunk_start.end(), clock);
   CODESPHERE_DCHECK(it != cs.chunk_start.begin());
@@ -119,6 +127,7 @@ void DocState::InsertStructAfter(std::uint32_t ci, Pos p, std::uint32_t item) {
   if (ch.size() > 2 * kChunkMax) {
     std::vector<std::uint32_t> upper(ch.begin() + kChunkMax, ch.end());
     ch.resize(kChunkMax);
+    ch.shrink_to_fit();
     std::uint64_t start = items[upper.front()].clock;
     cs.chunks.insert(cs.chunks.begin() + p.chunk + 1, std::move(upper));
     cs.chunk_start.insert(cs.chunk_start.begin() + p.chunk + 1, start);
@@ -147,11 +156,39 @@ std::uint32_t DocState::NewItem() {
     items[i] = Item{};
     return i;
   }
-  items.emplace_back();
-  return static_cast<std::uint32_t>(items.size() - 1);
+  return items.Append();
 }
 
-void DocState::FreeItem(std::uint32_t i) { free_items.push_back(i); }
+void DocState::FreeItem(std::uint32_t i) {
+  items[i].kind = kSkip;  // marks a free slot
+  free_items.push_back(i);
+}
+
+void DocState::AppendText(std::u16string_view s) {
+  ReserveText(s.size());
+  text.append(s);
+}
+
+void DocState::ReserveText(std::size_t n) {
+  // Grow by 1/8 instead of doubling: the buffer is the largest allocation of a text doc.
+  if (text.size() + n > text.capacity()) text.reserve(text.size() + n + text.size() / 8 + 64);
+}
+
+void DocState::MaybeCompactText() {
+  const std::uint64_t live = text.size() - text_garbage;
+  if (text_garbage < 4096 || text_garbage * 4 < live) return;
+  std::u16string fresh;
+  fresh.reserve(live + live / 8 + 16);
+  for (std::uint32_t i = 0; i < items.size(); ++i) {
+    Item& it = items[i];
+    if (it.kind != kString) continue;
+    const std::uint32_t off = static_cast<std::uint32_t>(fresh.size());
+    fresh.append(text, it.content, it.len);
+    it.content = off;
+  }
+  text = std::move(fresh);
+  text_garbage = 0;
+}
 
 std::uint32_t DocState::NewBlob() {
   if (!free_blobs.empty()) {

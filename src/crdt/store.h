@@ -127,6 +127,25 @@ struct Pos {
 
 struct TxnState;
 
+// Items in fixed-size blocks: indices stay valid, references survive growth, and there is
+// no doubling slack (at most one partly used block).
+class ItemArena {
+ public:
+  static constexpr std::uint32_t kBlockBits = 10;
+  static constexpr std::uint32_t kBlock = 1u << kBlockBits;
+  Item& operator[](std::uint32_t i) { return blocks_[i >> kBlockBits][i & (kBlock - 1)]; }
+  const Item& operator[](std::uint32_t i) const { return blocks_[i >> kBlockBits][i & (kBlock - 1)]; }
+  std::uint32_t size() const { return size_; }
+  std::uint32_t Append() {
+    if ((size_ & (kBlock - 1)) == 0) blocks_.push_back(std::make_unique<Item[]>(kBlock));
+    return size_++;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Item[]>> blocks_;
+  std::uint32_t size_ = 0;
+};
+
 class DocState {
  public:
   explicit DocState(const DocOptions& options);
@@ -172,6 +191,11 @@ class DocState {
   // --- content helpers -------------------------------------------------------------------------
   // Releases the content of `i` (blob, string space) and turns it into kDeleted or kGC.
   void DropContent(std::uint32_t i, std::uint8_t new_kind);
+  // Rewrites the text buffer without garbage when it has grown mostly garbage.
+  void MaybeCompactText();
+  void AppendText(std::u16string_view s);  // `s` must not point into `text`
+  void ReserveText(std::size_t n);
+  std::u16string scratch16;
 
   DocOptions options;
   std::uint64_t client_id;
@@ -180,7 +204,7 @@ class DocState {
   std::unordered_map<std::uint64_t, std::uint32_t> client_index;
   std::vector<ClientStructs> structs;  // by ci
 
-  std::vector<Item> items;
+  ItemArena items;
   std::vector<std::uint32_t> free_items;
   std::vector<Blob> blobs;
   std::vector<std::uint32_t> free_blobs;
@@ -200,6 +224,7 @@ class DocState {
   DeleteSet pending_ds;
 
   TxnState* txn = nullptr;
+  std::unique_ptr<TxnState> spare_txn;  // reused to avoid allocating per transaction
   std::uint64_t next_sub_id = 1;
   std::vector<std::pair<std::uint64_t, std::function<void(ByteSpan, const Transaction&)>>>
       update_handlers;
@@ -208,7 +233,13 @@ class DocState {
 // What a transaction recorded (Yjs `Transaction`).
 struct TxnState {
   std::vector<std::uint64_t> before_state;  // by ci, at transaction start
-  DeleteSet ds;
+  DeleteSet ds;  // built from `deletions` at commit
+  struct Deletion {
+    std::uint32_t ci;
+    std::uint32_t len;
+    std::uint64_t clock;
+  };
+  std::vector<Deletion> deletions;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> merge_structs;  // (ci, clock)
   std::string origin;
   bool local = true;

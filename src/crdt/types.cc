@@ -537,7 +537,21 @@ std::string Text::ToString() const {
 Status Text::Insert(Transaction& txn, std::uint64_t index, std::string_view text,
                     const Attributes* attrs) {
   if (!lib0::IsValidUtf8(text)) return InvalidArgumentError("crdt: text is not valid UTF-8");
-  return InsertUtf16(txn, index, internal::Utf8ToUtf16(text), attrs);
+  std::u16string& s16 = doc_->scratch16;
+  s16.clear();
+  bool ascii = true;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    s16.append(text.begin(), text.end());
+  } else {
+    s16 = internal::Utf8ToUtf16(text);
+  }
+  return InsertUtf16(txn, index, s16, attrs);
 }
 
 Status Text::InsertUtf16(Transaction& txn, std::uint64_t index, std::u16string_view text,
@@ -553,7 +567,7 @@ Status Text::InsertUtf16(Transaction& txn, std::uint64_t index, std::u16string_v
     const std::uint32_t i =
         NewLocalItem(d, type_, left, right, internal::kString, static_cast<std::uint32_t>(text.size()));
     d.items[i].content = static_cast<std::uint32_t>(d.text.size());
-    d.text.append(text);
+    d.AppendText(text);
     return i;
   });
   return OkStatus();
