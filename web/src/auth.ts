@@ -4,7 +4,7 @@ import { h } from './util';
 
 export function renderAuth(root: HTMLElement, mode: 'login' | 'signup', onDone: (user: User) => void): void {
   const username = h('input', { name: 'username', testid: 'auth-username', autocomplete: 'username', required: true,
-    placeholder: 'username', pattern: '[A-Za-z0-9_.-]{1,64}', title: 'letters, digits, _ . -' });
+    placeholder: 'username', maxLength: 64 });
   const displayName = h('input', { name: 'display_name', testid: 'auth-display-name', autocomplete: 'name',
     placeholder: 'display name (optional)' });
   const password = h('input', { name: 'password', type: 'password', testid: 'auth-password', required: true,

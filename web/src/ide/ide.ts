@@ -112,7 +112,7 @@ export async function renderIde(root: HTMLElement, projectId: string, user: User
       runButton,
       shareButton,
       h('div', { class: 'spacer' }),
-      toggle('files', 'Files'), toggle('side', 'Preview & chat'),
+      toggle('files', 'Files'), toggle('side', 'Preview'),
       presence.el,
       userBadge(user, onLogout)),
     h('aside', { class: 'ide-files' }, tree.el),

@@ -19,8 +19,9 @@ export class PreviewPane {
 
   constructor(project: string) {
     this.url = previewUrl(project);
-    this.frame = h('iframe', { class: 'preview-frame', testid: 'preview-iframe', title: 'Preview',
-      sandbox: 'allow-scripts allow-forms allow-same-origin allow-popups allow-modals allow-downloads' });
+    // The preview runs on its own origin ({project}.localhost), so it cannot reach the IDE's
+    // cookies or DOM; no sandbox attribute, so apps behave as in a tab of their own.
+    this.frame = h('iframe', { class: 'preview-frame', testid: 'preview-iframe', title: 'Preview' });
     const address = h('input', { class: 'preview-url', readOnly: true, value: this.url, testid: 'preview-url' });
     this.el = h('div', { class: 'preview-panel' },
       h('div', { class: 'panel-header' },
