@@ -67,7 +67,8 @@ Result<std::size_t> CheckHeader(const std::uint8_t* h, const FrameLimits& limits
     return InvalidArgumentError("terminal frame: unknown type " + std::to_string(h[0]));
   }
   const auto type = static_cast<FrameType>(h[0]);
-  if (GetU32(h + 1) == 0) return Malformed(type, "session id 0");
+  // Session 0 is reserved for errors about the connection as a whole.
+  if (GetU32(h + 1) == 0 && type != FrameType::kError) return Malformed(type, "session id 0");
   const std::uint32_t length = GetU32(h + 5);
   if (length > limits.max_payload) {
     return Malformed(type, "payload of " + std::to_string(length) + " bytes exceeds the limit of " +

@@ -24,6 +24,7 @@ std::vector<Frame> AllKinds() {
       Frame::Attach(6, ViewerRole::kWriter, WindowSize{80, 24}, "bash"),
       Frame::Detach(7),
       Frame::Error(0xffffffff, NotFoundError("no session 9")),
+      Frame::Error(0, InvalidArgumentError("malformed stream")),
   };
 }
 
@@ -75,6 +76,8 @@ TEST(FrameTest, DecodeRejectsMalformedFrames) {
     unknown[0] = type;
     EXPECT_THAT(DecodeFrame(unknown), StatusIs(StatusCode::kInvalidArgument)) << int(type);
   }
+  ASSERT_OK_AND_ASSIGN(Bytes conn_error, EncodeFrame(Frame::Error(0, DataLossError("bad"))));
+  EXPECT_OK(DecodeFrame(conn_error));  // session 0: about the whole connection
   Bytes zero_session = good;
   zero_session[1] = zero_session[2] = zero_session[3] = zero_session[4] = 0;
   EXPECT_THAT(DecodeFrame(zero_session), StatusIs(StatusCode::kInvalidArgument));

@@ -101,7 +101,8 @@ inline constexpr std::size_t kFrameHeaderSize = 9;
 
 // Decodes exactly one frame from `message` (for message transports such as WebSocket).
 // Returns kInvalidArgument for an unknown type, a truncated or trailing payload, a length
-// over `limits`, a zero session id, a zero window dimension, a role or signal out of range,
+// over `limits`, a zero session id (allowed only on kError, for errors about the whole
+// connection), a zero window dimension, a role or signal out of range,
 // or an error code that is not a known StatusCode.
 Result<Frame> DecodeFrame(ByteSpan message, const FrameLimits& limits = {});
 
