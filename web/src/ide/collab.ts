@@ -1,6 +1,7 @@
 // Y.Doc + y-websocket provider per room, and the remote-cursor styles drawn from awareness.
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { readAuthMessage } from 'y-protocols/auth';
 import { User } from '../api';
 import { colorFor, encodePath, wsUrl } from '../util';
 
@@ -26,6 +27,11 @@ export function openRoom(project: string, path: string, user: User): Room {
     disableBc: true,
     maxBackoffTime: 5000,
   });
+  // The server refuses updates it won't apply (a viewer, a path without write access) with the
+  // protocol's auth message: surface it as a 'permission-denied' event instead of a console line.
+  provider.messageHandlers[2] = (_encoder, decoder, p) => {
+    readAuthMessage(decoder, p.doc, (_doc, reason) => p.emit('permission-denied', [reason]));
+  };
   provider.awareness.setLocalStateField('user', awarenessUser(user));
   const cursors = new CursorStyles(provider);
   return {

@@ -2,7 +2,7 @@
 // file's room /yjs/{project}/{path}.
 import { MonacoBinding } from 'y-monaco';
 import { User } from '../api';
-import { h } from '../util';
+import { h, toast } from '../util';
 import { openRoom, Room } from './collab';
 import { languageFor, monaco } from './monaco';
 
@@ -14,6 +14,7 @@ interface OpenFile {
   tab: HTMLElement;
   status: HTMLElement;
   synced: boolean;
+  denied: boolean;
 }
 
 export class EditorArea {
@@ -68,13 +69,21 @@ export class EditorArea {
       };
       room.provider.on('status', onStatus);
       this.tabs.append(tab);
-      const opened: OpenFile = { path, room, model, binding, tab, status, synced: false };
+      const opened: OpenFile = { path, room, model, binding, tab, status, synced: false, denied: false };
+      room.provider.on('permission-denied', (reason: string) => {
+        if (opened.denied) return;
+        opened.denied = true;
+        tab.dataset.denied = 'true';
+        tab.classList.add('denied');
+        if (this.active === opened) this.editor.updateOptions({ readOnly: true });
+        if (!this.readOnly) toast(`You cannot change ${path} (${reason || 'permission denied'}): your edits to it are not saved.`, 'error');
+      });
       room.provider.on('sync', (synced: boolean) => {
         tab.dataset.synced = String(synced);
         // Typing before the first sync would insert into an empty document: wait for it.
         if (synced && !opened.synced) {
           opened.synced = true;
-          if (this.active === opened) this.editor.updateOptions({ readOnly: this.readOnly });
+          if (this.active === opened) this.editor.updateOptions({ readOnly: this.readOnly || opened.denied });
         }
       });
       file = opened;
@@ -87,7 +96,7 @@ export class EditorArea {
     this.active = file;
     for (const f of this.files.values()) f.tab.classList.toggle('active', f === file);
     this.editor.setModel(file.model);
-    this.editor.updateOptions({ readOnly: this.readOnly || !file.synced });
+    this.editor.updateOptions({ readOnly: this.readOnly || !file.synced || file.denied });
     this.host.dataset.path = file.path;
     this.host.hidden = false;
     this.empty.hidden = true;
