@@ -1,0 +1,99 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+#include "codesphere/storage/local_dir_object_store.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/storage/object_store_conformance.h"
+#include "tests/testing/temp_dir.h"
+
+namespace codesphere::storage::testing {
+namespace {
+
+using ::codesphere::testing::TempDir;
+namespace fs = std::filesystem;
+
+// Keeps every conformance test's directory alive until the process ends.
+std::vector<std::unique_ptr<TempDir>>& Dirs() {
+  static auto* dirs = new std::vector<std::unique_ptr<TempDir>>();
+  return *dirs;
+}
+
+INSTANTIATE_TEST_SUITE_P(LocalDir, ObjectStoreConformanceTest,
+                         ::testing::Values(ConformanceParam{
+                             "LocalDir",
+                             [](std::string*) -> std::unique_ptr<ObjectStore> {
+                               Dirs().push_back(std::make_unique<TempDir>("codesphere-lds-"));
+                               auto s = NewLocalDirObjectStore(Dirs().back()->path().string());
+                               return s.has_value() ? std::move(*s) : nullptr;
+                             },
+                             8}),
+                         PrintParam);
+
+class LocalDirObjectStoreTest : public ::testing::Test {
+ protected:
+  TempDir dir_{"codesphere-lds-"};
+  std::string root() const { return dir_.path().string(); }
+};
+
+TEST_F(LocalDirObjectStoreTest, ObjectsAreFilesAndSurviveReopen) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, NewLocalDirObjectStore(root()));
+    ASSERT_OK(store->Put("a/b/c", ToBytes("hello")));
+  }
+  std::ifstream f(dir_.path() / "a/b/c");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "hello");
+  ASSERT_OK_AND_ASSIGN(auto store, NewLocalDirObjectStore(root()));
+  ASSERT_OK_AND_ASSIGN(GetResult r, store->Get("a/b/c"));
+  EXPECT_EQ(AsStringView(r.value), "hello");
+}
+
+TEST_F(LocalDirObjectStoreTest, NoTempFilesRemainAndReservedNamesAreHidden) {
+  ASSERT_OK_AND_ASSIGN(auto store, NewLocalDirObjectStore(root()));
+  for (int i = 0; i < 20; ++i) ASSERT_OK(store->Put("k" + std::to_string(i), ToBytes("v")));
+  EXPECT_TRUE(fs::is_empty(dir_.path() / ".codesphere-tmp"));
+  ASSERT_OK_AND_ASSIGN(auto list, store->List(""));
+  EXPECT_EQ(list.size(), 20u);
+}
+
+TEST_F(LocalDirObjectStoreTest, TwoInstancesOnOneDirectoryShareConditions) {
+  ASSERT_OK_AND_ASSIGN(auto a, NewLocalDirObjectStore(root()));
+  ASSERT_OK_AND_ASSIGN(auto b, NewLocalDirObjectStore(root()));
+  PutOptions create;
+  create.if_none_match = true;
+  ASSERT_OK(a->Put("lock", ToBytes("a"), create));
+  EXPECT_THAT(b->Put("lock", ToBytes("b"), create),
+              ::codesphere::testing::StatusIs(StatusCode::kFailedPrecondition));
+  ASSERT_OK_AND_ASSIGN(ObjectInfo info, b->Stat("lock"));
+  PutOptions cas;
+  cas.if_match = info.generation;
+  ASSERT_OK(b->Put("lock", ToBytes("b"), cas));
+  EXPECT_THAT(a->Put("lock", ToBytes("a2"), cas),
+              ::codesphere::testing::StatusIs(StatusCode::kFailedPrecondition));
+}
+
+TEST_F(LocalDirObjectStoreTest, SymlinksInsideTheRootAreNotFollowed) {
+  TempDir outside("codesphere-outside-");
+  std::ofstream(outside.path() / "secret") << "s3cret";
+  fs::create_directory_symlink(outside.path(), dir_.path() / "link");
+  ASSERT_OK_AND_ASSIGN(auto store, NewLocalDirObjectStore(root()));
+  EXPECT_THAT(store->Get("link/secret"), ::codesphere::testing::StatusIs(StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(auto list, store->List(""));
+  EXPECT_TRUE(list.empty());
+}
+
+TEST_F(LocalDirObjectStoreTest, MissingRootWithoutCreateIsNotFound) {
+  LocalDirObjectStoreOptions o;
+  o.create = false;
+  EXPECT_THAT(NewLocalDirObjectStore(root() + "/missing", o),
+              ::codesphere::testing::StatusIs(StatusCode::kNotFound));
+  std::ofstream(dir_.path() / "file") << "x";
+  EXPECT_THAT(NewLocalDirObjectStore(root() + "/file", o),
+              ::codesphere::testing::StatusIs(StatusCode::kInvalidArgument));
+}
+
+}  // namespace
+}  // namespace codesphere::storage::testing
