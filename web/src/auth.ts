@@ -9,7 +9,7 @@ export function renderAuth(root: HTMLElement, mode: 'login' | 'signup', onDone: 
     placeholder: 'display name (optional)' });
   const password = h('input', { name: 'password', type: 'password', testid: 'auth-password', required: true,
     autocomplete: mode === 'signup' ? 'new-password' : 'current-password', placeholder: 'password',
-    minLength: mode === 'signup' ? 8 : undefined });
+  });
   const error = h('div', { class: 'form-error', testid: 'auth-error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-wide', testid: 'auth-submit' },
     mode === 'signup' ? 'Create account' : 'Log in');

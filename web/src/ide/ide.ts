@@ -24,6 +24,7 @@ export async function renderIde(root: HTMLElement, projectId: string, user: User
     return { destroy() {} };
   }
   const canWrite = project.role !== 'viewer';
+  document.title = `${project.name} · codesphere`;
 
   const projectRoom: Room = openRoom(project.id, '.codesphere/project', user);
   const tree = new FileTree(project.id, canWrite);
