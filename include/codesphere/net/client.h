@@ -48,8 +48,9 @@ struct WebSocketClientOptions {
 // through the system resolver, IPv6 literals in brackets). Calls `on_connected` exactly once,
 // on the connection's strand: with the open connection (its `handlers` are then live), or with
 // kInvalidArgument (bad URL), kUnavailable (resolve/connect/TLS failure, connection refused),
-// kDeadlineExceeded (`connect_timeout`), or kPermissionDenied / kNotFound / kFailedPrecondition
-// (the server answered 401-403 / 404 / anything but 101; the message holds status and body).
+// kDeadlineExceeded (`connect_timeout`), or kUnauthenticated / kPermissionDenied / kNotFound /
+// kFailedPrecondition (the server answered 401 / 403 / 404 / anything else instead of a valid
+// 101; the message holds the status and body).
 //
 // Thread-safety: thread-safe.
 void ConnectWebSocket(asio::any_io_executor executor, std::string_view url,

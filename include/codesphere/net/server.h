@@ -145,8 +145,9 @@ struct ServerOptions {
   // Receives the server's metrics when not null (all series carry label server=`name`):
   // net_connections_total, net_connections_open, net_websockets_open, net_http_requests_total,
   // net_messages_received_total, net_messages_sent_total, net_bytes_received_total,
-  // net_bytes_sent_total, net_disconnects_total{reason}. Must outlive the server.
-  // Default: nullptr.
+  // net_bytes_sent_total, net_disconnects_total{reason}. Must outlive the server and the
+  // io_context's last handler of its connections (closing sockets may still count bytes after
+  // `Stop` completed): in practice a process-lifetime registry. Default: nullptr.
   MetricsRegistry* metrics = nullptr;
   // Names this server in logs and metric labels. Default: "net".
   std::string name = "net";

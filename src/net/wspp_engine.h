@@ -1,0 +1,96 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The WebSocket protocol engine: websocketpp 0.8 driven through its iostream transport, so that
+// it only parses and produces bytes while our Asio code owns sockets, strands, timers and write
+// queues. This header is included by C++17 (websocketpp) and C++20 translation units alike, so
+// it uses std types only and no codesphere headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace codesphere::net::internal {
+
+// How the engine's connection ended (websocketpp's close/fail handler), as plain values.
+struct WsppEndInfo {
+  bool failed = false;            // ended before the handshake completed
+  bool clean = false;             // a close handshake completed
+  int local_code = 1006;          // the code we sent (1006 if none)
+  std::string local_reason;
+  int remote_code = 1006;         // the code the peer sent (1006 if none, 1005 if empty)
+  std::string remote_reason;
+  std::string error;              // websocketpp's error message, if any
+  bool protocol_error = false;    // the peer violated the protocol (incl. message too big)
+  int http_status = 0;            // client: the server's handshake status, 0 if none
+  std::string http_body;          // client: the server's handshake response body
+};
+
+// What the engine tells its owner. All calls happen synchronously inside the engine's methods,
+// on the owner's strand.
+class WsppEngineEvents {
+ public:
+  virtual ~WsppEngineEvents() = default;
+  // Bytes to send, in order (handshake, control frames, client data frames). Copy them.
+  virtual void OnEngineWrite(const char* data, std::size_t size) = 0;
+  // The handshake completed.
+  virtual void OnEngineOpen() = 0;
+  // A complete data message; `opcode` is 1 (text) or 2 (binary).
+  virtual void OnEngineMessage(int opcode, const char* data, std::size_t size) = 0;
+  // The engine wants the transport closed once what it wrote has been flushed.
+  virtual void OnEngineShutdown() = 0;
+  // The connection ended (after OnEngineShutdown); called at most once.
+  virtual void OnEngineEnd(const WsppEndInfo& info) = 0;
+};
+
+// Engine parameters. `headers` are extra client handshake fields.
+struct WsppParams {
+  std::size_t max_message_size = 16u << 20;
+  bool secure = false;
+  std::string remote_address;
+  // Server: the subprotocol to select (must have been offered). Client: ignored.
+  std::string subprotocol;
+  // Client only.
+  std::string uri;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::string> subprotocols;
+};
+
+// One connection's protocol state machine.
+//
+// Thread-safety: strand-bound (use only from its owner's strand).
+class WsppEngine {
+ public:
+  // A server-side engine; `Start()` then `Feed()` the upgrade request head and what follows.
+  static std::unique_ptr<WsppEngine> NewServer(WsppEngineEvents* events, const WsppParams& p);
+  // A client-side engine; `Start()` writes the handshake request. Returns null and sets
+  // `*error` for an unusable URI.
+  static std::unique_ptr<WsppEngine> NewClient(WsppEngineEvents* events, const WsppParams& p,
+                                               std::string* error);
+  virtual ~WsppEngine() = default;
+
+  virtual void Start() = 0;
+  // Hands received bytes to the engine; returns how many it took. Fewer than `size` means the
+  // engine stopped reading (it failed or is waiting for its close frame to be flushed).
+  virtual std::size_t Feed(const char* data, std::size_t size) = 0;
+  // The peer closed the TCP connection / the transport failed.
+  virtual void Eof() = 0;
+  virtual void Fail() = 0;
+  // Sends a data message through websocketpp (client side: masked). Returns false if the
+  // connection is not open.
+  virtual bool Send(int opcode, const char* data, std::size_t size) = 0;
+  virtual void Ping() = 0;
+  // Starts the close handshake; no-op unless open.
+  virtual void Close(int code, const std::string& reason) = 0;
+  virtual bool IsOpen() const = 0;
+  // The negotiated subprotocol (client: the one the server chose).
+  virtual std::string Subprotocol() const = 0;
+  // The local close code/reason once a close was sent (1006/"" before).
+  virtual int LocalCloseCode() const = 0;
+  virtual std::string LocalCloseReason() const = 0;
+};
+
+}  // namespace codesphere::net::internal
