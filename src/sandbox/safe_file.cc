@@ -25,8 +25,36 @@ namespace {
 constexpr uint64_t kResolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 constexpr int kMaxDepth = 256;
 
-Status PathError(int err, std::string_view op, std::string_view path) {
-  std::string context = std::string(op) + " '" + std::string(path) + "'";
+int OpenBeneath(int root, const std::string& path, uint64_t flags, uint64_t mode = 0);
+
+// Maps the errno of an operation on `path` (relative to `root`) to a Status. ENOTDIR is what
+// O_DIRECTORY|O_NOFOLLOW yields on a symlink, so a symlinked component is looked for then.
+Status PathError(int err, std::string_view op, std::string_view shown, int root = -1,
+                 std::string_view lookup = {}) {
+  std::string context = std::string(op) + " '" + std::string(shown) + "'";
+  std::string_view path = lookup.empty() ? shown : lookup;
+  if (err == ENOTDIR && root >= 0) {
+    std::string prefix;
+    size_t pos = 0;
+    while (pos <= path.size()) {
+      size_t end = path.find('/', pos);
+      if (end == std::string_view::npos) end = path.size();
+      prefix = std::string(path.substr(0, end));
+      int fd = OpenBeneath(root, prefix, O_PATH);
+      if (fd < 0) {
+        if (errno == ELOOP || errno == EXDEV) err = ELOOP;
+        break;
+      }
+      struct stat st;
+      bool link = fstat(fd, &st) == 0 && S_ISLNK(st.st_mode);
+      close(fd);
+      if (link) {
+        err = ELOOP;
+        break;
+      }
+      pos = end + 1;
+    }
+  }
   if (err == ELOOP || err == EXDEV) {
     return PermissionDeniedError(context + ": the path crosses a symlink or leaves the tree");
   }
@@ -51,7 +79,7 @@ Status CheckRelative(std::string_view path) {
   return OkStatus();
 }
 
-int OpenBeneath(int root, const std::string& path, uint64_t flags, uint64_t mode = 0) {
+int OpenBeneath(int root, const std::string& path, uint64_t flags, uint64_t mode) {
   struct open_how how = {};
   how.flags = flags | O_CLOEXEC | O_NOFOLLOW;
   how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
@@ -88,7 +116,7 @@ Result<ParentAndName> OpenParent(int root, std::string_view path) {
   }
   std::string parent(path.substr(0, slash));
   int fd = OpenBeneath(root, parent, O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return PathError(errno, "open parent of", path);
+  if (fd < 0) return PathError(errno, "open parent of", path, root, parent);
   out.owned.reset(fd);
   out.fd = fd;
   out.name = std::string(path.substr(slash + 1));
@@ -207,7 +235,7 @@ Result<SafeDir> SafeDir::FromFd(UniqueFd dir_fd) {
 Result<UniqueFd> SafeDir::OpenAt(std::string_view path, int flags, uint32_t mode) const {
   CODESPHERE_RETURN_IF_ERROR(CheckRelative(path));
   int fd = OpenBeneath(fd_.get(), std::string(path), static_cast<uint64_t>(flags), mode);
-  if (fd < 0) return PathError(errno, "open", path);
+  if (fd < 0) return PathError(errno, "open", path, fd_.get());
   return UniqueFd(fd);
 }
 
@@ -217,6 +245,13 @@ Result<std::string> SafeDir::ReadFile(std::string_view path, uint64_t max_bytes)
   if (fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, "fstat");
   if (!S_ISREG(st.st_mode)) {
     return FailedPreconditionError("'" + std::string(path) + "' is not a regular file");
+  }
+  // A hard link planted into the tree must not leak a foreign file's contents (e.g. into a
+  // snapshot): multiply-linked files are read only when owned by the tree's owner.
+  struct stat root_st;
+  if (st.st_nlink > 1 && (fstat(fd_.get(), &root_st) != 0 || st.st_uid != root_st.st_uid)) {
+    return PermissionDeniedError("'" + std::string(path) +
+                                 "' is a hard link to a file the tree's owner does not own");
   }
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
     return ResourceExhaustedError("'" + std::string(path) + "' is larger than the limit");
@@ -287,7 +322,7 @@ Status SafeDir::MakeDirectory(std::string_view path, uint32_t mode, bool parents
     }
     if (!last || parents) {
       int next = OpenBeneath(dir, comp, O_RDONLY | O_DIRECTORY);
-      if (next < 0) return PathError(errno, "open", path);
+      if (next < 0) return PathError(errno, "open", path, dir, comp);
       current.reset(next);
       dir = next;
     }

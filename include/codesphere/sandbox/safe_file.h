@@ -5,7 +5,8 @@
 // openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS): a planted symlink
 // anywhere in the path fails the operation instead of redirecting it, and ".." cannot climb
 // out. Writes replace files atomically (temp file + rename), so a planted hard link to a
-// host file is replaced, never written through; chmod/chown refuse multiply-linked files.
+// host file is replaced, never written through; chmod/chown refuse multiply-linked files and
+// reads refuse those owned by anyone but the tree's owner.
 #pragma once
 
 #include <sys/types.h>
@@ -56,7 +57,9 @@ class SafeDir {
 
   int fd() const { return fd_.get(); }
 
-  // Reads a regular file. Returns kResourceExhausted when larger than `max_bytes`.
+  // Reads a regular file. Returns kResourceExhausted when larger than `max_bytes`, and
+  // kPermissionDenied for a multiply-linked file not owned by the owner of the root directory
+  // (a planted hard link to someone else's file).
   Result<std::string> ReadFile(std::string_view path, uint64_t max_bytes = 64ull << 20) const;
   // Atomically replaces (or creates) `path` with `data` and permission bits `mode`: writes a
   // temp file in the same directory, optionally fsyncs it, then renames it over `path`.

@@ -1,0 +1,141 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+#include "codesphere/sandbox/safe_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace codesphere::sandbox {
+namespace {
+
+namespace fs = std::filesystem;
+using ::codesphere::testing::StatusIs;
+using ::codesphere::testing::TempDir;
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class SafeDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = SafeDir::Open(root_.path().string());
+    ASSERT_OK(dir);
+    dir_.emplace(std::move(*dir));
+    // A host file outside the tree that attacks aim at.
+    canary_ = outside_.path() / "canary";
+    std::ofstream(canary_) << "secret";
+    chmod(canary_.c_str(), 0600);
+  }
+
+  void ExpectCanaryIntact() {
+    EXPECT_EQ(Slurp(canary_), "secret");
+    struct stat st;
+    ASSERT_EQ(stat(canary_.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0600u);
+    EXPECT_EQ(st.st_uid, 0u);
+  }
+
+  TempDir root_;
+  TempDir outside_;
+  fs::path canary_;
+  std::optional<SafeDir> dir_;
+};
+
+TEST_F(SafeDirTest, WriteReadListStatRenameRemove) {
+  ASSERT_OK(dir_->MakeDirectory("a/b", 0755, /*parents=*/true));
+  ASSERT_OK(dir_->WriteFile("a/b/f.txt", "hello", 0640));
+  ASSERT_OK_AND_ASSIGN(std::string text, dir_->ReadFile("a/b/f.txt"));
+  EXPECT_EQ(text, "hello");
+  ASSERT_OK_AND_ASSIGN(FileInfo info, dir_->Stat("a/b/f.txt"));
+  EXPECT_EQ(info.type, FileType::kRegular);
+  EXPECT_EQ(info.size, 5u);
+  EXPECT_EQ(info.mode, 0640u);
+  ASSERT_OK(dir_->WriteFile("a/b/f.txt", "replaced", 0644, /*fsync=*/true));
+  EXPECT_EQ(*dir_->ReadFile("a/b/f.txt"), "replaced");
+  ASSERT_OK(dir_->Rename("a/b/f.txt", "a/g.txt"));
+  ASSERT_OK_AND_ASSIGN(auto entries, dir_->List("a"));
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].name, "b");
+  EXPECT_EQ(entries[0].type, FileType::kDirectory);
+  EXPECT_EQ(entries[1].name, "g.txt");
+  ASSERT_OK(dir_->Chmod("a/g.txt", 0600));
+  EXPECT_EQ(dir_->Stat("a/g.txt")->mode, 0600u);
+  ASSERT_OK(dir_->Remove("a/g.txt"));
+  EXPECT_THAT(dir_->ReadFile("a/g.txt"), StatusIs(StatusCode::kNotFound));
+  EXPECT_THAT(dir_->MakeDirectory("a"), StatusIs(StatusCode::kAlreadyExists));
+  ASSERT_OK(dir_->RemoveAll("a"));
+  EXPECT_OK(dir_->RemoveAll("a"));  // missing is fine
+  EXPECT_TRUE(dir_->List("")->empty());
+  // No temp files left behind by the atomic writes.
+  EXPECT_TRUE(fs::is_empty(root_.path()));
+}
+
+TEST_F(SafeDirTest, RejectsBadPaths) {
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a/."}) {
+    EXPECT_THAT(dir_->ReadFile(bad), StatusIs(StatusCode::kInvalidArgument)) << bad;
+    EXPECT_THAT(dir_->WriteFile(bad, "x"), StatusIs(StatusCode::kInvalidArgument)) << bad;
+  }
+  EXPECT_THAT(dir_->ReadFile("big"), StatusIs(StatusCode::kNotFound));
+  ASSERT_OK(dir_->WriteFile("big", std::string(100, 'x')));
+  EXPECT_THAT(dir_->ReadFile("big", 10), StatusIs(StatusCode::kResourceExhausted));
+}
+
+TEST_F(SafeDirTest, PlantedSymlinksNeverRedirect) {
+  fs::create_symlink(canary_, root_.path() / "file-link");
+  fs::create_symlink(outside_.path(), root_.path() / "dir-link");
+  fs::create_symlink("/", root_.path() / "root-link");
+  // Reads through links are refused.
+  EXPECT_THAT(dir_->ReadFile("file-link"), StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(dir_->ReadFile("dir-link/canary"), StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(dir_->ReadFile("root-link/etc/passwd"), StatusIs(StatusCode::kPermissionDenied));
+  // Writes below a linked directory are refused; a write at the link replaces the link.
+  EXPECT_THAT(dir_->WriteFile("dir-link/canary", "pwned"), StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(dir_->MakeDirectory("dir-link/sub", 0755, true), StatusIs(StatusCode::kPermissionDenied));
+  ASSERT_OK(dir_->WriteFile("file-link", "mine"));
+  EXPECT_FALSE(fs::is_symlink(root_.path() / "file-link"));
+  fs::create_symlink(canary_, root_.path() / "file-link2");
+  EXPECT_THAT(dir_->Chmod("file-link2", 0777), StatusIs(StatusCode::kPermissionDenied));
+  EXPECT_THAT(dir_->Rename("dir-link/canary", "stolen"), StatusIs(StatusCode::kPermissionDenied));
+  ASSERT_OK(dir_->ChownTree("", 4242, 4242));
+  ASSERT_OK(dir_->RemoveAll("dir-link"));
+  ASSERT_OK(dir_->RemoveAll("root-link"));
+  ExpectCanaryIntact();
+  EXPECT_TRUE(fs::exists(outside_.path()));
+}
+
+TEST_F(SafeDirTest, PlantedHardLinksAreReplacedNotWrittenThrough) {
+  ASSERT_EQ(link(canary_.c_str(), (root_.path() / "hard").c_str()), 0);
+  EXPECT_THAT(dir_->Chmod("hard", 0777), StatusIs(StatusCode::kPermissionDenied));
+  ASSERT_OK(dir_->ChownTree("", 4242, 4242));  // skips the multiply-linked file
+  ASSERT_OK(dir_->WriteFile("hard", "pwned"));
+  ExpectCanaryIntact();
+  EXPECT_EQ(*dir_->ReadFile("hard"), "pwned");
+  ASSERT_OK(dir_->RemoveAll("hard"));
+  ExpectCanaryIntact();
+}
+
+TEST_F(SafeDirTest, ChownTreeChownsEverythingItOwns) {
+  ASSERT_OK(dir_->MakeDirectory("d/e", 0755, true));
+  ASSERT_OK(dir_->WriteFile("d/e/f", "x"));
+  fs::create_symlink("/etc/passwd", root_.path() / "d" / "l");
+  ASSERT_OK(dir_->ChownTree("", 4242, 4343));
+  for (const char* p : {"d", "d/e", "d/e/f", "d/l"}) {
+    ASSERT_OK_AND_ASSIGN(FileInfo info, dir_->Stat(p));
+    EXPECT_EQ(info.uid, 4242u) << p;
+    EXPECT_EQ(info.gid, 4343u) << p;
+  }
+  struct stat st;
+  ASSERT_EQ(stat("/etc/passwd", &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+}
+
+}  // namespace
+}  // namespace codesphere::sandbox
