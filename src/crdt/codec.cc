@@ -335,7 +335,8 @@ Result<DUpdate> DecodeUpdate(ByteSpan bytes) {
         CODESPHERE_RETURN_IF_ERROR(ReadContent(d, u, s));
       }
       if (s.len == 0) return Bad("zero-length struct");
-      if (s.len > 0xFFFFFFFFull) return Bad("struct length exceeds 2^32-1");
+      // Items and GC runs are stored with 32-bit lengths; a Skip is never stored.
+      if (s.ref != kSkip && s.len > 0xFFFFFFFFull) return Bad("struct length exceeds 2^32-1");
       if (clock + s.len > lib0::kMaxSafeInteger) return Bad("clock beyond 2^53");
       clock += s.len;
       u.structs.push_back(s);
