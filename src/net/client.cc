@@ -73,7 +73,9 @@ Result<ParsedUrl> ParseWebSocketUrl(std::string_view url) {
   out.host = std::string(host);
   out.port = std::string(port);
   std::string authority_out = authority.front() == '[' ? "[" + out.host + "]" : out.host;
-  out.uri = std::string(out.secure ? "wss://" : "ws://") + authority_out + ":" + out.port +
+  // websocketpp refuses wss:// on a transport it does not know to be secure; TLS is ours,
+  // and the scheme only matters to it for the Host header, which is the same.
+  out.uri = std::string("ws://") + authority_out + ":" + out.port +
             std::string(path.substr(0, path.find('#')));
   return out;
 }
