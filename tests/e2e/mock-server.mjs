@@ -5,8 +5,8 @@
 // y-websocket rooms (with y-websocket's own server code), terminals, run/stop, project events
 // and the subdomain preview proxy. State survives a restart (it is kept in --data).
 //
-// It is a development tool, not the platform: processes run on the host without any sandbox,
-// terminals are real PTYs only through util-linux `script`, and passwords use scrypt.
+// It is a development tool, not the platform: processes run on the host without any sandbox
+// (each in a PTY made by a small Python helper), and passwords use scrypt.
 //
 //   node mock-server.mjs --host 127.0.0.1 --port 8090 --data ./mock-data [--web ../../web/dist]
 import { spawn } from 'node:child_process';
@@ -237,48 +237,111 @@ function terminal(project, id, title, command) {
   const rt = runtime(project.id);
   let t = rt.terminals.get(id);
   if (!t) {
-    t = { id, title, command, proc: null, scrollback: Buffer.alloc(0), clients: new Set() };
+    t = { id, title, command, proc: null, session: 0, exit: null, size: { cols: 80, rows: 24 }, scrollback: Buffer.alloc(0), clients: new Set() };
     rt.terminals.set(id, t);
   }
   return t;
 }
 
-// Starts `command` in a PTY (util-linux `script` provides one) in the project's workspace.
+// A PTY for `command`, made by Python's pty module: stdin/stdout carry the terminal's bytes,
+// fd 3 takes control lines "size COLS ROWS" and "signal NAME" (to the foreground process group).
+const PTY_HELPER = `
+import fcntl, os, pty, select, signal, struct, sys, termios
+cols, rows, cmd = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("/bin/sh", ["/bin/sh", "-c", cmd])
+def setsize(c, r):
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", r, c, 0, 0))
+setsize(cols, rows)
+ctl = b""
+fds = [0, 3, fd]
+while True:
+    ready = select.select(fds, [], [])[0]
+    if fd in ready:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            break
+        os.write(1, data)
+    if 0 in ready:
+        data = os.read(0, 65536)
+        if data:
+            os.write(fd, data)
+        else:
+            fds.remove(0)
+    if 3 in ready:
+        data = os.read(3, 4096)
+        if not data:
+            fds.remove(3)
+        ctl += data
+        while b"\\n" in ctl:
+            line, ctl = ctl.split(b"\\n", 1)
+            parts = line.decode().split()
+            try:
+                if parts[0] == "size":
+                    setsize(int(parts[1]), int(parts[2]))
+                    os.kill(pid, signal.SIGWINCH)
+                elif parts[0] == "signal":
+                    os.killpg(os.tcgetpgrp(fd), getattr(signal, "SIG" + parts[1]))
+            except (OSError, ValueError, IndexError, AttributeError):
+                pass
+_, status = os.waitpid(pid, 0)
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+`;
+
+let nextSession = 1;
+
+// Starts `command` in a new session of terminal `t`: viewers of the previous session are
+// detached (they attach again and get the new one).
 function startProcess(project, t, command) {
   if (t.proc) stopProcess(t);
+  for (const ws of t.clients) if (ws.readyState === 1) { ws.send(JSON.stringify({ type: 'detach' })); ws.close(); }
+  t.clients.clear();
   t.command = command;
+  t.session = nextSession++;
   t.scrollback = Buffer.alloc(0);
-  const proc = spawn('script', ['-qfec', command, '/dev/null'], {
-    cwd: workspace(project.id), detached: true,
-    env: { ...process.env, TERM: 'xterm-256color', PS1: '\\w $ ', COLUMNS: '100', LINES: '30', PYTHONUNBUFFERED: '1' },
+  const proc = spawn('python3', ['-c', PTY_HELPER, String(t.size.cols), String(t.size.rows), command], {
+    cwd: workspace(project.id), detached: true, stdio: ['pipe', 'pipe', 'inherit', 'pipe'],
+    env: { ...process.env, TERM: 'xterm-256color', PS1: '\\w $ ', PYTHONUNBUFFERED: '1' },
   });
   t.proc = proc;
-  const out = (chunk) => {
+  proc.stdio[3].on('error', () => {});
+  proc.stdin.on('error', () => {});
+  proc.stdout.on('data', (chunk) => {
     t.scrollback = Buffer.concat([t.scrollback, chunk]);
     if (t.scrollback.length > SCROLLBACK) t.scrollback = t.scrollback.subarray(t.scrollback.length - SCROLLBACK);
     for (const ws of t.clients) if (ws.readyState === 1) ws.send(chunk, { binary: true });
-  };
-  proc.stdout.on('data', out);
-  proc.stderr.on('data', out);
+  });
+  const session = t.session;
   proc.on('exit', (code, signal) => {
-    if (t.proc !== proc) return;
-    t.proc = null;
-    const exit = code ?? (signal ? 128 : 0);
-    for (const ws of t.clients) if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'exit', code: exit }));
+    if (t.session !== session) return; // a newer session replaced this one
+    if (t.proc === proc) t.proc = null;
+    t.exit = { type: 'exit', code: code ?? 0, signal: signal ? 15 : 0 };
+    for (const ws of t.clients) if (ws.readyState === 1) ws.send(JSON.stringify(t.exit));
     if (t.id === 'run') {
       const rt = runtime(project.id);
       if (rt.runState === 'running') {
         rt.runState = 'exited';
-        broadcast(project.id, { type: 'run', state: 'exited', code: exit });
+        broadcast(project.id, { type: 'run', state: 'exited', code: code ?? 0 });
       }
     }
   });
+  t.exit = null;
+}
+
+function control(t, line) {
+  if (t.proc) t.proc.stdio[3].write(`${line}\n`);
 }
 
 function stopProcess(t) {
   const proc = t.proc;
   if (!proc) return;
   t.proc = null;
+  // The helper's exit closes the PTY, which hangs up the program's session.
   try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* already gone */ }
   setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 2000).unref();
 }
@@ -652,25 +715,47 @@ server.on('upgrade', (req, socket, head) => {
       if (role === 'viewer') readOnlyFilter(ws);
       yws.setupWSConnection(ws, req, { docName: `${project.id}/${parts.slice(2).join('/')}` });
     } else if (parts[0] === 'pty' && parts.length === 3) {
+      // The browser form of docs/protocols.md (include/codesphere/pty/frame.h).
       const rt = runtime(project.id);
       let t = rt.terminals.get(parts[2]);
+      const writer = role !== 'viewer';
       if (!t) {
-        if (parts[2] !== 'run' && role === 'viewer') { ws.send(JSON.stringify({ type: 'error', message: 'no such terminal' })); ws.close(); return; }
+        if (parts[2] !== 'run' && !writer) { ws.send(JSON.stringify({ type: 'error', code: 'NotFound', message: 'no such terminal' })); ws.close(); return; }
         t = terminal(project, parts[2], parts[2], parts[2] === 'run' ? '' : SHELL);
         if (parts[2] !== 'run') startProcess(project, t, SHELL);
       }
+      const cols = Number(url.searchParams.get('cols'));
+      const rows = Number(url.searchParams.get('rows'));
+      if (writer && cols > 0 && rows > 0 && cols < 1000 && rows < 1000 && t.clients.size === 0) {
+        t.size = { cols, rows };
+        control(t, `size ${cols} ${rows}`);
+      }
       t.clients.add(ws);
+      ws.send(JSON.stringify({ type: 'attach', session: t.session, role: writer ? 'writer' : 'read-only', cols: t.size.cols, rows: t.size.rows, title: t.title }));
       if (t.scrollback.length) ws.send(t.scrollback, { binary: true });
-      ws.on('message', (data, isBinary) => {
-        if (!isBinary) {
-          let msg;
-          try { msg = JSON.parse(data.toString()); } catch { return; }
-          if (msg.type === 'signal' && role !== 'viewer' && t.proc) {
-            try { process.kill(-t.proc.pid, `SIG${msg.signal}`); } catch { /* gone */ }
-          }
-          return; // resize: `script` gives no way to resize its PTY from here
+      if (t.exit) ws.send(JSON.stringify(t.exit));
+      ws.on('message', (data) => {
+        const buf = Buffer.from(data);
+        const type = String.fromCharCode(buf[0] ?? 0);
+        const error = (message) => ws.send(JSON.stringify({ type: 'error', code: 'InvalidArgument', message }));
+        if (!writer) return error('read-only viewer');
+        if (type === '0') {
+          if (t.proc) t.proc.stdin.write(buf.subarray(1));
+        } else if (type === '1') {
+          let size;
+          try { size = JSON.parse(buf.subarray(1).toString()); } catch { return error('bad resize'); }
+          if (!(size.cols >= 1 && size.cols <= 65535 && size.rows >= 1 && size.rows <= 65535)) return error('bad size');
+          if (size.cols === t.size.cols && size.rows === t.size.rows) return;
+          t.size = { cols: size.cols, rows: size.rows };
+          control(t, `size ${size.cols} ${size.rows}`);
+          for (const c of t.clients) if (c.readyState === 1) c.send(JSON.stringify({ type: 'resize', ...t.size }));
+        } else if (type === '2') {
+          const name = buf.subarray(1).toString().toUpperCase().replace(/^SIG/, '');
+          if (!['INT', 'QUIT', 'TSTP', 'CONT', 'HUP', 'TERM', 'KILL', 'USR1', 'USR2', 'WINCH'].includes(name)) return error('bad signal');
+          control(t, `signal ${name}`);
+        } else {
+          error('unknown message type');
         }
-        if (role !== 'viewer' && t.proc) t.proc.stdin.write(data);
       });
       ws.on('close', () => t.clients.delete(ws));
     } else if (parts[0] === 'events' && parts.length === 2) {

@@ -3,7 +3,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { api, TerminalInfo } from '../api';
 import { h, toast, wsUrl } from '../util';
-import { parseControl, resizeMessage, signalMessage } from './ptyproto';
+import { inputMessage, parseEvent, resizeMessage, signalMessage } from './ptyproto';
 
 const THEME = {
   background: '#0c0e13', foreground: '#d7dce5', cursor: '#f5a524', selectionBackground: '#3b4252',
@@ -16,29 +16,44 @@ class TerminalTab {
   readonly fit = new FitAddon();
   readonly pane: HTMLElement;
   readonly tab: HTMLElement;
+  private readonly label: HTMLElement;
   private ws: WebSocket | null = null;
   private exited = false;
+  private detached = false;
+  // After a detach (the session was closed, e.g. replaced by a new run) the tab attaches once
+  // more; if that finds no session either, it stays closed.
+  private reattach = false;
+  private reattaching = false;
+  private writer: boolean;
   private retry = 0;
   private retryTimer = 0;
   private closed = false;
   private readonly encoder = new TextEncoder();
 
-  constructor(private readonly project: string, readonly id: string, title: string, readOnly: boolean,
+  constructor(private readonly project: string, readonly id: string, title: string, private readonly readOnly: boolean,
               onSelect: () => void, onClose: () => void) {
+    this.writer = !readOnly;
     this.term = new Terminal({
-      theme: THEME, fontSize: 13, cursorBlink: true, scrollback: 5000, convertEol: false,
+      theme: THEME, fontSize: 13, cursorBlink: true, scrollback: 5000,
       disableStdin: readOnly, fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "DejaVu Sans Mono", monospace',
     });
     this.term.loadAddon(this.fit);
     this.pane = h('div', { class: 'terminal-pane', testid: 'terminal', dataset: { terminal: id } });
+    this.label = h('span', { class: 'tab-label', onclick: onSelect }, title);
     this.tab = h('div', { class: 'tab', role: 'tab', testid: 'terminal-tab', dataset: { terminal: id } },
       h('span', { class: 'tab-status' }),
-      h('span', { class: 'tab-label', onclick: onSelect }, title),
+      this.label,
       h('button', { class: 'tab-close', title: 'Close tab (the terminal keeps running)', testid: 'terminal-tab-close',
         onclick: (e: Event) => { e.stopPropagation(); onClose(); } }, '×'));
-    this.term.onData((data) => this.send(this.encoder.encode(data)));
-    this.term.onBinary((data) => this.send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
-    this.term.onResize(({ cols, rows }) => this.sendText(resizeMessage(cols, rows)));
+    this.term.onData((data) => {
+      if (this.exited || this.detached) {
+        // After the program ended, Enter attaches again (the server may start a new one).
+        if (data === '\r' && this.id !== 'run') this.reconnect();
+        return;
+      }
+      this.send(inputMessage(this.encoder.encode(data)));
+    });
+    this.term.onBinary((data) => this.send(inputMessage(Uint8Array.from(data, (c) => c.charCodeAt(0)))));
   }
 
   mount(): void {
@@ -46,9 +61,17 @@ class TerminalTab {
     this.resize();
   }
 
+  // Asks the server for the size that fits the pane (the most recently active writer's size
+  // wins); the terminal follows the server's answer. Offline, it just fits the pane.
   resize(): void {
     if (this.pane.offsetWidth === 0 || this.pane.offsetHeight === 0) return;
-    try { this.fit.fit(); } catch { /* not visible */ }
+    const dims = this.fit.proposeDimensions();
+    if (!dims || !(dims.cols > 0) || !(dims.rows > 0)) return;
+    if (this.connected && this.writer) {
+      this.sendText(resizeMessage(dims.cols, dims.rows));
+    } else if (!this.connected) {
+      try { this.fit.fit(); } catch { /* not visible */ }
+    }
   }
 
   get connected(): boolean { return this.ws?.readyState === WebSocket.OPEN; }
@@ -56,35 +79,72 @@ class TerminalTab {
   connect(): void {
     if (this.closed || (this.ws && this.ws.readyState <= WebSocket.OPEN)) return;
     clearTimeout(this.retryTimer);
-    this.exited = false;
-    const ws = new WebSocket(wsUrl(`/pty/${encodeURIComponent(this.project)}/${encodeURIComponent(this.id)}`));
+    const dims = this.fit.proposeDimensions();
+    const cols = dims && dims.cols > 0 ? dims.cols : this.term.cols;
+    const rows = dims && dims.rows > 0 ? dims.rows : this.term.rows;
+    const ws = new WebSocket(wsUrl(`/pty/${encodeURIComponent(this.project)}/${encodeURIComponent(this.id)}?cols=${cols}&rows=${rows}`));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.setStatus('connecting');
     ws.onopen = () => {
       this.retry = 0;
       this.setStatus('connected');
-      this.sendText(resizeMessage(this.term.cols, this.term.rows));
+      this.resize();
     };
     ws.onmessage = (ev) => {
-      if (typeof ev.data === 'string') {
-        const msg = parseControl(ev.data);
-        if (msg?.type === 'exit') {
-          this.exited = true;
-          this.term.write(`\r\n\x1b[2m[process exited with code ${String(msg.code)}]\x1b[0m\r\n`);
-          this.setStatus('exited');
-        } else if (msg?.type === 'error') {
-          this.term.write(`\r\n\x1b[31m[${String(msg.message)}]\x1b[0m\r\n`);
-        }
-      } else {
+      if (typeof ev.data !== 'string') {
         this.term.write(new Uint8Array(ev.data as ArrayBuffer));
+        return;
+      }
+      const msg = parseEvent(ev.data);
+      if (!msg) return;
+      switch (msg.type) {
+        case 'attach':
+          // The scrollback replay follows: start from a clean screen.
+          this.term.reset();
+          this.exited = false;
+          this.detached = false;
+          this.reattaching = false;
+          this.writer = !this.readOnly && msg.role !== 'read-only';
+          this.term.options.disableStdin = !this.writer;
+          if (msg.title) this.label.textContent = msg.title;
+          if (msg.cols && msg.rows) this.term.resize(msg.cols, msg.rows);
+          this.setStatus('connected');
+          break;
+        case 'resize':
+          if (msg.cols > 0 && msg.rows > 0) this.term.resize(msg.cols, msg.rows);
+          break;
+        case 'exit': {
+          this.exited = true;
+          const how = msg.signal ? `killed by signal ${msg.signal}` : `exited with code ${msg.code ?? 0}`;
+          this.term.write(`\r\n\x1b[2m[process ${how}${this.writer && this.id !== 'run' ? '; press Enter to attach again' : ''}]\x1b[0m\r\n`);
+          this.setStatus('exited');
+          break;
+        }
+        case 'error':
+          this.term.write(`\r\n\x1b[31m[${msg.message ?? msg.code ?? 'error'}]\x1b[0m\r\n`);
+          break;
+        case 'detach':
+          this.detached = true;
+          this.reattach = !this.reattaching;
+          this.term.write('\r\n\x1b[2m[terminal closed]\x1b[0m\r\n');
+          this.setStatus('exited');
+          ws.close();
+          break;
       }
     };
     ws.onclose = () => {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.closed) return;
-      if (this.exited) { this.setStatus('exited'); return; }
+      if (this.reattach) {
+        this.reattach = false;
+        this.reattaching = true;
+        this.connect();
+        return;
+      }
+      if (this.reattaching) { this.reattaching = false; this.detached = true; }
+      if (this.exited || this.detached) { this.setStatus('exited'); return; }
       this.setStatus('disconnected');
       // Reconnect with backoff; the server replays the scrollback on attach.
       const delay = Math.min(5000, 250 * 2 ** this.retry++);
@@ -92,12 +152,15 @@ class TerminalTab {
     };
   }
 
-  // Reattaches after the process behind the terminal was restarted (e.g. Run after an exit).
+  // Attaches again, e.g. after the program behind the terminal ended and a new run started.
   reconnect(): void {
+    this.exited = false;
+    this.detached = false;
     if (this.ws) { const old = this.ws; this.ws = null; old.close(); }
-    this.term.reset();
     this.connect();
   }
+
+  get ended(): boolean { return this.exited || this.detached; }
 
   interrupt(): void { this.sendText(signalMessage('INT')); }
 
@@ -137,7 +200,7 @@ export class TerminalPanel {
     const newBtn = readOnly ? null : h('button', { class: 'icon-btn', title: 'New terminal', testid: 'new-terminal',
       onclick: () => void this.create() }, '+');
     const ctrlC = readOnly ? null : h('button', { class: 'icon-btn', title: 'Send Ctrl-C (SIGINT)', testid: 'terminal-interrupt',
-      onclick: () => this.active?.interrupt() }, '⌃C');
+      onclick: () => { this.active?.interrupt(); this.active?.term.focus(); } }, '⌃C');
     this.empty = h('div', { class: 'terminal-empty muted', testid: 'terminal-empty' },
       readOnly ? 'No terminals yet. Editors can open shells and run the project.' : 'No terminals yet: + opens a shell, Run runs the project.');
     this.panes.append(this.empty);
@@ -174,7 +237,7 @@ export class TerminalPanel {
     const existing = this.terminals.get(id);
     const t = existing ?? this.add(id, title, true);
     this.select(t);
-    if (restart && existing && !existing.connected) existing.reconnect();
+    if (restart && existing && (existing.ended || !existing.connected)) existing.reconnect();
   }
 
   private add(id: string, title: string, connect: boolean): TerminalTab {
