@@ -7,7 +7,8 @@
 //   cursor; A runs the project and both see its output in the run terminal; A starts
 //   `python3 -m http.server` in a shell and the preview pane shows its page; C can read but
 //   C's typing changes nothing on the server (checked in the browser and with a raw y-websocket
-//   client); A and B chat; after a server restart the project, its files and the chat are there.
+//   client); A and B chat; the file tree and dashboard operations work; the interrupt button
+//   stops the web server; after a server restart the project, its files and the chat are there.
 //   A screenshot of each step goes to --out.
 //
 // Usage (either let the script start and restart the server):
@@ -566,8 +567,11 @@ async function main() {
     await screenshot(page.b, 'dashboard-after-delete');
   });
 
-  // Stop the web server (the restart would stop it too, but leave the port clean either way).
-  await typeInTerminal(page.a, shellId, '\x03');
+  await step('the interrupt button stops the web server', async () => {
+    await page.a.locator(`[data-testid="terminal-tab"][data-terminal="${shellId}"] .tab-label`).click();
+    await page.a.getByTestId('terminal-interrupt').click();
+    await waitTerminalIncludes(page.a, shellId, 'Keyboard interrupt');
+  });
 
   await step('after a server restart the project, files and chat are there', async () => {
     const fileBefore = await waitServerFile(page.a, projectId, 'main.py', () => true, '');
