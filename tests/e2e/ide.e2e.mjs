@@ -290,7 +290,11 @@ function readRoomText(url) {
   return rawRoom(url, { synced(doc, _ws, done) { done(doc.getText('monaco').toString()); } });
 }
 
-async function apiToken(username) {
+// The session token of a browser context: its cs_session cookie (HttpOnly, but the test can
+// read it), so the raw clients need no extra log-in (logins are rate limited).
+async function sessionToken(context, username) {
+  const cookie = (await context.cookies(baseUrl)).find((c) => c.name === 'cs_session');
+  if (cookie) return cookie.value;
   const res = await fetch(`${baseUrl}/api/auth/login`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ username, password: 'correct horse battery' }),
@@ -472,9 +476,9 @@ async function main() {
     // The server itself refuses a viewer's update, whatever the browser does.
     const wsBase = baseUrl.replace(/^http/, 'ws');
     const room = `${wsBase}/yjs/${encodeURIComponent(projectId)}/main.py`;
-    const verdict = await rawYjsEdit(`${room}?token=${encodeURIComponent(await apiToken(users.c.username))}`, 'RAW VIEWER EDIT\n');
+    const verdict = await rawYjsEdit(`${room}?token=${encodeURIComponent(await sessionToken(ctx.c, users.c.username))}`, 'RAW VIEWER EDIT\n');
     if (!verdict.denied) throw new Error(`viewer update not refused (${verdict.how})`);
-    const text = await readRoomText(`${room}?token=${encodeURIComponent(await apiToken(users.a.username))}`);
+    const text = await readRoomText(`${room}?token=${encodeURIComponent(await sessionToken(ctx.a, users.a.username))}`);
     if (text.includes('RAW VIEWER EDIT') || text.includes(C_LINE)) throw new Error("the viewer's update is in the room");
     if ((await editorText(page.a)).includes('RAW VIEWER EDIT')) throw new Error("the viewer's update reached A's editor");
     console.log(`  viewer update refused: ${verdict.how}`);
