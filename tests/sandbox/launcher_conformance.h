@@ -38,7 +38,8 @@ struct LauncherParam {
 };
 inline void PrintTo(const LauncherParam& param, std::ostream* os) { *os << param.name; }
 
-class LauncherConformanceTest : public ::testing::TestWithParam<LauncherParam> {
+class LauncherConformanceTest : public ::testing::TestWithParam<LauncherParam>,
+                                protected SandboxHarness {
  protected:
   void SetUp() override {
     auto launcher = GetParam().make();
@@ -46,22 +47,7 @@ class LauncherConformanceTest : public ::testing::TestWithParam<LauncherParam> {
     launcher_ = std::move(*launcher);
     spec_ = TestSpec(workspace_.path().string());
   }
-
-  void TearDown() override {
-    if (sandbox_) {
-      std::string id = sandbox_->id();
-      EXPECT_OK(sandbox_->Stop());
-      EXPECT_FALSE(SandboxCgroupExists(id)) << "cgroup of " << id << " left behind";
-    }
-  }
-
-  Sandbox& Start() {
-    auto sandbox = launcher_->Start(spec_);
-    EXPECT_OK(sandbox);
-    CODESPHERE_CHECK(sandbox.ok());
-    sandbox_ = std::move(*sandbox);
-    return *sandbox_;
-  }
+  void TearDown() override { StopAndCheck(); }
 
   std::string Probe() const {
     return GetParam().isolated ? kProbeInside : EscapeProbeHostPath();
@@ -70,15 +56,8 @@ class LauncherConformanceTest : public ::testing::TestWithParam<LauncherParam> {
   RunOutput Run(std::vector<std::string> argv) {
     ProcessOptions options;
     options.argv = std::move(argv);
-    auto out = RunAndCollect(*sandbox_, options, spec_.limits.output_bytes);
-    EXPECT_OK(out);
-    return out.ok() ? *out : RunOutput{};
+    return RunInSandbox(std::move(options), spec_.limits.output_bytes);
   }
-
-  codesphere::testing::TempDir workspace_;
-  Spec spec_;
-  std::unique_ptr<Launcher> launcher_;
-  std::unique_ptr<Sandbox> sandbox_;
 };
 
 }  // namespace codesphere::sandbox::testing

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/sandbox/sandbox_test_util.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -18,34 +19,17 @@ namespace fs = std::filesystem;
 using ::codesphere::testing::StatusIs;
 using ::codesphere::testing::TempDir;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class SafeDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto dir = SafeDir::Open(root_.path().string());
     ASSERT_OK(dir);
     dir_.emplace(std::move(*dir));
-    // A host file outside the tree that attacks aim at.
-    canary_ = outside_.path() / "canary";
-    std::ofstream(canary_) << "secret";
-    chmod(canary_.c_str(), 0600);
-  }
-
-  void ExpectCanaryIntact() {
-    EXPECT_EQ(Slurp(canary_), "secret");
-    struct stat st;
-    ASSERT_EQ(stat(canary_.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0600u);
-    EXPECT_EQ(st.st_uid, 0u);
   }
 
   TempDir root_;
   TempDir outside_;
-  fs::path canary_;
+  testing::HostCanary canary_{outside_.path()};
   std::optional<SafeDir> dir_;
 };
 
@@ -89,7 +73,7 @@ TEST_F(SafeDirTest, RejectsBadPaths) {
 }
 
 TEST_F(SafeDirTest, PlantedSymlinksNeverRedirect) {
-  fs::create_symlink(canary_, root_.path() / "file-link");
+  fs::create_symlink(canary_.path(), root_.path() / "file-link");
   fs::create_symlink(outside_.path(), root_.path() / "dir-link");
   fs::create_symlink("/", root_.path() / "root-link");
   // Reads through links are refused.
@@ -101,25 +85,25 @@ TEST_F(SafeDirTest, PlantedSymlinksNeverRedirect) {
   EXPECT_THAT(dir_->MakeDirectory("dir-link/sub", 0755, true), StatusIs(StatusCode::kPermissionDenied));
   ASSERT_OK(dir_->WriteFile("file-link", "mine"));
   EXPECT_FALSE(fs::is_symlink(root_.path() / "file-link"));
-  fs::create_symlink(canary_, root_.path() / "file-link2");
+  fs::create_symlink(canary_.path(), root_.path() / "file-link2");
   EXPECT_THAT(dir_->Chmod("file-link2", 0777), StatusIs(StatusCode::kPermissionDenied));
   EXPECT_THAT(dir_->Rename("dir-link/canary", "stolen"), StatusIs(StatusCode::kPermissionDenied));
   ASSERT_OK(dir_->ChownTree("", 4242, 4242));
   ASSERT_OK(dir_->RemoveAll("dir-link"));
   ASSERT_OK(dir_->RemoveAll("root-link"));
-  ExpectCanaryIntact();
+  canary_.ExpectIntact();
   EXPECT_TRUE(fs::exists(outside_.path()));
 }
 
 TEST_F(SafeDirTest, PlantedHardLinksAreReplacedNotWrittenThrough) {
-  ASSERT_EQ(link(canary_.c_str(), (root_.path() / "hard").c_str()), 0);
+  ASSERT_EQ(link(canary_.path().c_str(), (root_.path() / "hard").c_str()), 0);
   EXPECT_THAT(dir_->Chmod("hard", 0777), StatusIs(StatusCode::kPermissionDenied));
   ASSERT_OK(dir_->ChownTree("", 4242, 4242));  // skips the multiply-linked file
   ASSERT_OK(dir_->WriteFile("hard", "pwned"));
-  ExpectCanaryIntact();
+  canary_.ExpectIntact();
   EXPECT_EQ(*dir_->ReadFile("hard"), "pwned");
   ASSERT_OK(dir_->RemoveAll("hard"));
-  ExpectCanaryIntact();
+  canary_.ExpectIntact();
 }
 
 TEST_F(SafeDirTest, ChownTreeChownsEverythingItOwns) {

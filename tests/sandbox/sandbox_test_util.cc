@@ -4,6 +4,9 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include "codesphere/base/check.h"
+#include "tests/testing/status_matchers.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -64,6 +67,49 @@ bool HostProcessWithArgument(const std::string& token) {
   }
   closedir(proc);
   return found;
+}
+
+std::string ReadWholeFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+HostCanary::HostCanary(const std::filesystem::path& dir) : path_(dir / "canary") {
+  std::ofstream(path_) << "host secret";
+  chmod(path_.c_str(), 0600);
+}
+
+void HostCanary::ExpectIntact(nlink_t links) const {
+  EXPECT_EQ(ReadWholeFile(path_), "host secret");
+  struct stat st;
+  ASSERT_EQ(stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_gid, 0u);
+  EXPECT_EQ(st.st_nlink, links);
+}
+
+Sandbox& SandboxHarness::Start() {
+  auto sandbox = launcher_->Start(spec_);
+  EXPECT_OK(sandbox);
+  CODESPHERE_CHECK(sandbox.ok());
+  sandbox_ = std::move(*sandbox);
+  return *sandbox_;
+}
+
+RunOutput SandboxHarness::RunInSandbox(ProcessOptions options, uint64_t output_limit) {
+  if (!sandbox_) Start();
+  auto out = RunAndCollect(*sandbox_, std::move(options), output_limit);
+  EXPECT_OK(out);
+  return out.ok() ? *out : RunOutput{};
+}
+
+void SandboxHarness::StopAndCheck() {
+  if (!sandbox_) return;
+  std::string id = sandbox_->id();
+  EXPECT_OK(sandbox_->Stop());
+  EXPECT_FALSE(SandboxCgroupExists(id)) << "cgroup of " << id << " left behind";
+  sandbox_.reset();
 }
 
 }  // namespace codesphere::sandbox::testing

@@ -4,12 +4,17 @@
 // and host-side checks that nothing (process, cgroup) was left behind.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <sys/types.h>
+
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "codesphere/base/result.h"
 #include "codesphere/sandbox/launcher.h"
 #include "codesphere/sandbox/spec.h"
+#include "tests/testing/temp_dir.h"
 
 namespace codesphere::sandbox::testing {
 
@@ -29,5 +34,35 @@ bool SandboxCgroupExists(const std::string& id);
 
 // True when some host process has `token` as one of its argv strings.
 bool HostProcessWithArgument(const std::string& token);
+
+// The whole content of a host file ("" when unreadable).
+std::string ReadWholeFile(const std::filesystem::path& path);
+
+// A root-owned host file (mode 0600, known content) that attacks aim at.
+class HostCanary {
+ public:
+  explicit HostCanary(const std::filesystem::path& dir);
+  const std::filesystem::path& path() const { return path_; }
+  // Content, mode, owner and link count unchanged (`links` hard links expected).
+  void ExpectIntact(nlink_t links = 1) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A launcher, a spec over a fresh workspace and, once started, one sandbox, which is
+// stopped at the end with a check that its cgroup is gone.
+class SandboxHarness {
+ protected:
+  Sandbox& Start();
+  RunOutput RunInSandbox(ProcessOptions options, uint64_t output_limit);
+  // Stops the sandbox (if any) and checks that no cgroup is left.
+  void StopAndCheck();
+
+  codesphere::testing::TempDir workspace_;
+  Spec spec_;
+  std::unique_ptr<Launcher> launcher_;
+  std::unique_ptr<Sandbox> sandbox_;
+};
 
 }  // namespace codesphere::sandbox::testing

@@ -32,12 +32,7 @@ namespace fs = std::filesystem;
 using ::codesphere::testing::StatusIs;
 using ::codesphere::testing::TempDir;
 
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-class EscapeTest : public ::testing::Test {
+class EscapeTest : public ::testing::Test, protected SandboxHarness {
  protected:
   void SetUp() override {
     auto launcher = NewLinuxLauncherForTest();
@@ -47,46 +42,18 @@ class EscapeTest : public ::testing::Test {
     spec_.limits.memory_bytes = 96ull << 20;
     spec_.limits.pids = 64;
     spec_.limits.wall_time_ms = 20000;
-    canary_ = host_.path() / "canary";
-    std::ofstream(canary_) << "host secret";
-    chmod(canary_.c_str(), 0600);
     chmod(host_.path().c_str(), 0755);
   }
 
   void TearDown() override {
-    if (sandbox_) {
-      std::string id = sandbox_->id();
-      EXPECT_OK(sandbox_->Stop());
-      EXPECT_FALSE(SandboxCgroupExists(id)) << "cgroup left behind";
-    }
-    if (!canary_.empty()) ExpectCanaryIntact();
-  }
-
-  void ExpectCanaryIntact() {
-    EXPECT_EQ(Slurp(canary_), "host secret");
-    struct stat st;
-    ASSERT_EQ(stat(canary_.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0600u);
-    EXPECT_EQ(st.st_uid, 0u);
-    EXPECT_EQ(st.st_gid, 0u);
-    EXPECT_EQ(st.st_nlink, expected_canary_links_);
-  }
-
-  Sandbox& Start() {
-    auto sandbox = launcher_->Start(spec_);
-    EXPECT_OK(sandbox);
-    CODESPHERE_CHECK(sandbox.ok());
-    sandbox_ = std::move(*sandbox);
-    return *sandbox_;
+    StopAndCheck();
+    canary_.ExpectIntact(expected_canary_links_);
   }
 
   RunOutput Probe(std::vector<std::string> args, ProcessOptions options = {}) {
-    if (!sandbox_) Start();
     options.argv = {kProbeInside};
     options.argv.insert(options.argv.end(), args.begin(), args.end());
-    auto out = RunAndCollect(*sandbox_, options, 1 << 20);
-    EXPECT_OK(out);
-    return out.ok() ? *out : RunOutput{};
+    return RunInSandbox(std::move(options), 1 << 20);
   }
 
   // The probe blocked every attempt it made (and made some).
@@ -102,17 +69,13 @@ class EscapeTest : public ::testing::Test {
     return n;
   }
 
-  TempDir workspace_;
   TempDir host_;
-  fs::path canary_;
+  HostCanary canary_{host_.path()};
   nlink_t expected_canary_links_ = 1;
-  Spec spec_;
-  std::unique_ptr<Launcher> launcher_;
-  std::unique_ptr<Sandbox> sandbox_;
 };
 
 TEST_F(EscapeTest, HostFilesOutsideTheBindsAreInvisibleAndBindsReadOnly) {
-  ExpectAllBlocked(Probe({"host-files", canary_.string(), host_.path().string(), "/work",
+  ExpectAllBlocked(Probe({"host-files", canary_.path().string(), host_.path().string(), "/work",
                           "/run", "/home"}));
 }
 
@@ -121,9 +84,9 @@ TEST_F(EscapeTest, NoMountingRemountingOrCgroupfs) { ExpectAllBlocked(Probe({"mo
 TEST_F(EscapeTest, NoNestedNamespaces) { ExpectAllBlocked(Probe({"namespaces"})); }
 
 TEST_F(EscapeTest, ProcSysAndSysrqAreNotWritable) {
-  std::string before = Slurp("/proc/sys/kernel/core_pattern");
+  std::string before = ReadWholeFile("/proc/sys/kernel/core_pattern");
   ExpectAllBlocked(Probe({"proc-sys"}));
-  EXPECT_EQ(Slurp("/proc/sys/kernel/core_pattern"), before);
+  EXPECT_EQ(ReadWholeFile("/proc/sys/kernel/core_pattern"), before);
 }
 
 TEST_F(EscapeTest, NoPtraceOrMemoryAccessToOtherProcesses) {
@@ -188,7 +151,7 @@ TEST_F(EscapeTest, HostLoopbackAndMetadataAreUnreachable) {
 }
 
 TEST_F(EscapeTest, NoInheritedDescriptorsOrSupervisorEnvironment) {
-  int leaked = open(canary_.c_str(), O_RDONLY);  // no O_CLOEXEC on purpose
+  int leaked = open(canary_.path().c_str(), O_RDONLY);  // no O_CLOEXEC on purpose
   setenv("CODESPHERE_SUPERVISOR_TOKEN", "do-not-leak", 1);
   RunOutput fds = Probe({"fds"});
   RunOutput env = Probe({"env"});
@@ -226,8 +189,7 @@ TEST_F(EscapeTest, MemoryBombsAreOomKilledInsideTheSandbox) {
     EXPECT_EQ(out.stdout_data.find("ESCAPED"), std::string::npos) << out.stdout_data;
     ASSERT_OK_AND_ASSIGN(SandboxStats stats, sandbox_->Stats());
     EXPECT_LE(stats.memory_peak_bytes, spec_.limits.memory_bytes + (1 << 20));
-    EXPECT_OK(sandbox_->Stop());  // a fresh sandbox per bomb (tmpfs pages stay charged)
-    sandbox_.reset();
+    StopAndCheck();  // a fresh sandbox per bomb (tmpfs pages stay charged)
   }
 }
 
@@ -236,8 +198,7 @@ TEST_F(EscapeTest, FillingTmpAndWorkspaceIsCapped) {
   RunOutput tmp = Probe({"fill", "/tmp/fill", std::to_string(64 << 20)});
   ExpectAllBlocked(tmp);
   EXPECT_NE(tmp.stdout_data.find("(ENOSPC)"), std::string::npos) << tmp.stdout_data;
-  EXPECT_OK(sandbox_->Stop());
-  sandbox_.reset();
+  StopAndCheck();
   // The workspace is a host directory: a file is capped by RLIMIT_FSIZE (see docs/sandbox.md).
   spec_.limits.file_size_bytes = 8 << 20;
   RunOutput ws = Probe({"fill", "/workspace/fill", std::to_string(64 << 20)});
@@ -262,8 +223,7 @@ TEST_F(EscapeTest, CpuSpinnerIsThrottledAndLimitsFire) {
   EXPECT_TRUE(out.status.wall_time_exceeded) << out.status.ToString();
   ASSERT_OK_AND_ASSIGN(SandboxStats stats, sandbox_->Stats());
   EXPECT_LT(stats.cpu_usage_ns, 900'000'000u) << "quota did not hold";
-  EXPECT_OK(sandbox_->Stop());
-  sandbox_.reset();
+  StopAndCheck();
   // CPU-time limit: 1 s of CPU at full quota.
   spec_.limits.cpu_millis = 1000;
   spec_.limits.cpu_time_seconds = 1;
@@ -287,14 +247,14 @@ TEST_F(EscapeTest, DaemonIgnoringSigtermIsGoneAfterStop) {
 // Symlinks and hard links planted in the workspace (by the sandbox, or left over) never
 // redirect a supervisor operation on the workspace: write, chmod, chown, cleanup, snapshot.
 TEST_F(EscapeTest, PlantedLinksDoNotRedirectSupervisorOperations) {
-  ASSERT_EQ(link(canary_.c_str(), (workspace_.path() / "hard").c_str()), 0);
+  ASSERT_EQ(link(canary_.path().c_str(), (workspace_.path() / "hard").c_str()), 0);
   expected_canary_links_ = 2;
   RunOutput out;
   {
     Start();  // chowns the workspace: must skip the hard link
     ProcessOptions options;
     options.argv = {"sh", "-c",
-                    "ln -s " + canary_.string() + " file-link && ln -s " + host_.path().string() +
+                    "ln -s " + canary_.path().string() + " file-link && ln -s " + host_.path().string() +
                         " dir-link && ln -s / root-link && mkdir -p d && ln -s /etc/shadow d/x"};
     ASSERT_OK_AND_ASSIGN(out, RunAndCollect(*sandbox_, options, 0));
     ASSERT_TRUE(out.status.success()) << out.stderr_data;
@@ -307,8 +267,8 @@ TEST_F(EscapeTest, PlantedLinksDoNotRedirectSupervisorOperations) {
   EXPECT_THAT(ws.ReadFile("hard"), StatusIs(StatusCode::kPermissionDenied));
   ASSERT_OK(ws.WriteFile("hard", "replaced the hard link"));
   expected_canary_links_ = 1;
-  ExpectCanaryIntact();
-  ASSERT_EQ(link(canary_.c_str(), (workspace_.path() / "hard2").c_str()), 0);
+  canary_.ExpectIntact(expected_canary_links_);
+  ASSERT_EQ(link(canary_.path().c_str(), (workspace_.path() / "hard2").c_str()), 0);
   expected_canary_links_ = 2;
   // chmod, chown
   EXPECT_THAT(ws.Chmod("hard2", 0777), StatusIs(StatusCode::kPermissionDenied));
@@ -340,7 +300,7 @@ TEST_F(EscapeTest, PlantedLinksDoNotRedirectSupervisorOperations) {
   ASSERT_OK(ws.RemoveAll("d"));
   ASSERT_OK(ws.RemoveAll("hard2"));
   expected_canary_links_ = 1;
-  ExpectCanaryIntact();
+  canary_.ExpectIntact(expected_canary_links_);
   EXPECT_TRUE(fs::exists(host_.path()));
   EXPECT_TRUE(fs::exists("/etc/shadow"));
 }
