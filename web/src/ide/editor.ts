@@ -44,6 +44,13 @@ export class EditorArea {
       renderWhitespace: 'selection',
     });
     this.host.hidden = true;
+    // Every keystroke is already saved: Ctrl/Cmd+S says so instead of opening "Save page".
+    this.editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, () => {
+      const file = this.active;
+      if (!file) return;
+      const online = file.room.provider.wsconnected;
+      toast(online ? `${file.path}: changes are saved as you type` : `${file.path}: offline, changes are kept and sent on reconnect`);
+    });
   }
 
   get activePath(): string | null { return this.active?.path ?? null; }
