@@ -64,9 +64,9 @@ export class EditorArea {
       const model = monaco.editor.createModel('', languageFor(path), uri);
       const binding = new MonacoBinding(room.doc.getText('monaco'), model, new Set([this.editor]), room.provider.awareness);
       const status = h('span', { class: 'tab-status', title: 'connecting' });
-      const tab = h('div', { class: 'tab', role: 'tab', testid: 'editor-tab', dataset: { path } },
+      const tab = h('div', { class: 'tab', role: 'tab', testid: 'editor-tab', dataset: { path }, onclick: () => this.open(path) },
         status,
-        h('span', { class: 'tab-label', title: path, onclick: () => this.open(path) }, path.split('/').pop() ?? path),
+        h('span', { class: 'tab-label', title: path }, path.split('/').pop() ?? path),
         h('button', { class: 'tab-close', title: 'Close', testid: 'editor-tab-close',
           onclick: (e: Event) => { e.stopPropagation(); this.close(path); } }, '×'));
       const onStatus = ({ status: s }: { status: string }) => {
@@ -100,6 +100,8 @@ export class EditorArea {
   }
 
   private activate(file: OpenFile): void {
+    // Others stop seeing a cursor in the file this user switched away from.
+    if (this.active && this.active !== file) this.active.room.provider.awareness.setLocalStateField('selection', null);
     this.active = file;
     for (const f of this.files.values()) f.tab.classList.toggle('active', f === file);
     this.editor.setModel(file.model);

@@ -39,8 +39,8 @@ class TerminalTab {
     });
     this.term.loadAddon(this.fit);
     this.pane = h('div', { class: 'terminal-pane', testid: 'terminal', dataset: { terminal: id } });
-    this.label = h('span', { class: 'tab-label', onclick: onSelect }, title);
-    this.tab = h('div', { class: 'tab', role: 'tab', testid: 'terminal-tab', dataset: { terminal: id } },
+    this.label = h('span', { class: 'tab-label' }, title);
+    this.tab = h('div', { class: 'tab', role: 'tab', testid: 'terminal-tab', dataset: { terminal: id }, onclick: onSelect },
       h('span', { class: 'tab-status' }),
       this.label,
       h('button', { class: 'tab-close', title: 'Close tab (the terminal keeps running)', testid: 'terminal-tab-close',
