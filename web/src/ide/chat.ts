@@ -9,7 +9,8 @@ export class ChatPanel {
   private readonly list = h('div', { class: 'chat-messages', testid: 'chat-messages', 'aria-live': 'polite' });
   private readonly chat: Y.Array<Message>;
 
-  constructor(doc: Y.Doc, private readonly user: string, canWrite: boolean) {
+  constructor(doc: Y.Doc, private readonly user: string, canWrite: boolean,
+              private readonly nameOf: (username: string) => string = (u) => u) {
     this.chat = doc.getArray<Message>('chat');
     const input = h('input', {
       class: 'chat-input', testid: 'chat-input', maxLength: 2000, autocomplete: 'off',
@@ -30,13 +31,13 @@ export class ChatPanel {
     this.render();
   }
 
-  private render(): void {
+  render(): void {
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     const messages = this.chat.toArray().filter((m) => m && typeof m.text === 'string');
     this.list.replaceChildren(...messages.map((m) =>
       h('div', { class: `chat-message${m.user === this.user ? ' own' : ''}`, testid: 'chat-message', dataset: { user: String(m.user) } },
         h('div', { class: 'chat-meta' },
-          h('span', { class: 'chat-user', style: { color: colorFor(String(m.user)) } }, String(m.user)),
+          h('span', { class: 'chat-user', style: { color: colorFor(String(m.user)) }, title: String(m.user) }, this.nameOf(String(m.user))),
           h('span', { class: 'muted' }, formatTime(Number(m.ts)))),
         h('div', { class: 'chat-text' }, m.text))));
     if (messages.length === 0) this.list.append(h('div', { class: 'muted chat-empty' }, 'No messages yet.'));

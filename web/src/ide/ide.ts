@@ -32,7 +32,8 @@ export async function renderIde(root: HTMLElement, projectId: string, user: User
   const terminals = new TerminalPanel(project.id, !canWrite);
   const preview = new PreviewPane(project.id);
   const presence = new PresenceList(projectRoom.provider.awareness, user.username);
-  const chat = new ChatPanel(projectRoom.doc, user.username, canWrite);
+  const chat = new ChatPanel(projectRoom.doc, user.username, canWrite, (u) => presence.nameOf(u));
+  presence.onChange = () => chat.render();
   const events = new EventStream(project.id);
 
   tree.onOpen = (path) => editor.open(path);

@@ -8,6 +8,11 @@ interface Person { username: string; name: string; color: string; file?: string;
 export class PresenceList {
   readonly el = h('div', { class: 'presence', testid: 'presence-list', 'aria-label': 'People in this project' });
   private serverUsers: { username: string; display_name: string }[] = [];
+  // Display names seen so far (present or not), for the chat.
+  private readonly names = new Map<string, string>();
+  onChange: () => void = () => {};
+
+  nameOf(username: string): string { return this.names.get(username) ?? username; }
 
   constructor(private readonly awareness: Awareness, private readonly me: string) {
     awareness.on('change', () => this.render());
@@ -36,6 +41,11 @@ export class PresenceList {
         self: user.username === this.me,
       });
     });
+    let changed = false;
+    for (const p of people.values()) {
+      if (this.names.get(p.username) !== p.name) { this.names.set(p.username, p.name); changed = true; }
+    }
+    if (changed) this.onChange();
     const sorted = [...people.values()].sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
     this.el.replaceChildren(...sorted.map((p) =>
       h('span', {
