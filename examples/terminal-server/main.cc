@@ -62,7 +62,7 @@ struct Flags {
   std::string host = "127.0.0.1";
   std::uint16_t port = 7681;
   std::size_t scrollback = 1 << 20;
-  std::size_t max_queue = 256 << 10;
+  std::size_t max_queue = 1 << 20;
   int threads = 1;
   std::vector<std::string> command;
 };
@@ -128,12 +128,11 @@ class WebSocketSink final : public pty::ViewerSink {
 
   static asio::awaitable<Status> WaitForRoom(net::WebSocket& ws, asio::steady_timer& timer,
                                              std::size_t mark) {
-    auto delay = std::chrono::microseconds(250);
+    // A short fixed period: a long one would idle the PTY while the socket has room.
     while (ws.is_open() && ws.queued_bytes() > mark) {
-      timer.expires_after(delay);
+      timer.expires_after(std::chrono::microseconds(500));
       std::error_code ec;
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      delay = std::min<std::chrono::microseconds>(delay * 2, std::chrono::milliseconds(20));
     }
     if (!ws.is_open()) co_return codesphere::UnavailableError("websocket closed");
     co_return codesphere::OkStatus();
