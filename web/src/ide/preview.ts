@@ -2,6 +2,10 @@
 import { h } from '../util';
 
 export function previewUrl(project: string): string {
+  // A project id that is no DNS label can't be a subdomain: use the path form instead.
+  if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i.test(project)) {
+    return `${location.origin}/preview/${encodeURIComponent(project)}/`;
+  }
   const host = location.hostname;
   // *.localhost resolves to loopback in browsers, so a local server needs no DNS; behind a real
   // host name, previews live on its subdomains.
