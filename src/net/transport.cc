@@ -141,19 +141,21 @@ void Transport::Deliver(const std::error_code& ec, const char* data, std::size_t
 void Transport::Enqueue(OutChunk chunk) {
   if (closed_ || closing_) return;
   queued_.fetch_add(chunk.size(), std::memory_order_relaxed);
-  queue_.push_back(std::move(chunk));
+  if (queue_ == nullptr) queue_ = std::make_unique<std::deque<OutChunk>>();
+  queue_->push_back(std::move(chunk));
   if (!writing_) WriteMore();
 }
 
 void Transport::WriteMore() {
-  if (queue_.empty()) {
+  if (queue_ == nullptr || queue_->empty()) {
+    queue_.reset();
     AfterDrain();
     return;
   }
   gather_.clear();
   std::size_t bytes = 0;
   std::size_t chunks = 0;
-  for (const OutChunk& c : queue_) {
+  for (const OutChunk& c : *queue_) {
     if (chunks == kMaxGatherChunks || (chunks > 0 && bytes >= kMaxGatherBytes)) break;
     if (c.header_size > 0) gather_.emplace_back(c.header.data(), c.header_size);
     if (c.shared && !c.shared->empty()) gather_.emplace_back(c.shared->data(), c.shared->size());
@@ -166,11 +168,11 @@ void Transport::WriteMore() {
   auto on_written = [self = shared_from_this(), bytes](const std::error_code& ec, std::size_t) {
     self->writing_ = false;
     if (self->closed_) {
-      self->queue_.clear();
+      self->queue_.reset();
       return;
     }
-    for (std::size_t i = 0; i < self->writing_chunks_ && !self->queue_.empty(); ++i) {
-      self->queue_.pop_front();
+    for (std::size_t i = 0; i < self->writing_chunks_ && !self->queue_->empty(); ++i) {
+      self->queue_->pop_front();
     }
     self->writing_chunks_ = 0;
     self->queued_.fetch_sub(bytes, std::memory_order_relaxed);
@@ -203,7 +205,7 @@ void Transport::AfterDrain() {
 
 void Transport::OnDrained(unique_function<void()> f) {
   on_drained_ = std::move(f);
-  if (!writing_ && queue_.empty()) AfterDrain();
+  if (!writing_ && (queue_ == nullptr || queue_->empty())) AfterDrain();
 }
 
 void Transport::CloseGracefully(std::chrono::milliseconds linger) {
@@ -243,9 +245,11 @@ void Transport::Close() {
   socket_.close(ec);
   if (linger_timer_ != nullptr) linger_timer_->cancel();
   std::size_t dropped = 0;
-  for (const OutChunk& c : queue_) dropped += c.size();
+  if (queue_ != nullptr) {
+    for (const OutChunk& c : *queue_) dropped += c.size();
+  }
   queued_.fetch_sub(dropped, std::memory_order_relaxed);
-  if (!writing_) queue_.clear();  // else the in-flight write still points into it
+  if (!writing_) queue_.reset();  // else the in-flight write still points into it
   on_data_ = nullptr;
   on_drained_ = nullptr;
   on_write_error_ = nullptr;
