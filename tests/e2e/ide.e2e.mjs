@@ -318,6 +318,12 @@ const B_LINE = '# typed by bob';
 const C_LINE = '# typed by the viewer';
 const PREVIEW_PORT = Number(opts['preview-port']);
 
+// Everything the IDE needs is bundled: no page may reach past this machine (no CDN, fonts...).
+const offMachine = new Set();
+function isLoopback(host) {
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '[::1]';
+}
+
 let browser;
 async function main() {
   if (opts['server-cmd']) await startServer();
@@ -336,6 +342,12 @@ async function main() {
     ctx[who] = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     page[who] = await ctx[who].newPage();
     page[who].on('pageerror', (err) => console.log(`[${who} page error] ${err.message}`));
+    const check = (raw) => {
+      const url = new URL(raw);
+      if (/^(https?|wss?):$/.test(url.protocol) && !isLoopback(url.hostname)) offMachine.add(url.origin);
+    };
+    ctx[who].on('request', (req) => check(req.url()));
+    page[who].on('websocket', (ws) => check(ws.url()));
   }
   let projectId;
 
@@ -575,6 +587,10 @@ async function main() {
     await page.a.locator(`[data-testid="terminal-tab"][data-terminal="${shellId}"] .tab-label`).click();
     await page.a.getByTestId('terminal-interrupt').click();
     await waitTerminalIncludes(page.a, shellId, 'Keyboard interrupt');
+  });
+
+  await step('no request left the machine', async () => {
+    if (offMachine.size) throw new Error(`requests to ${[...offMachine].join(', ')}`);
   });
 
   await step('after a server restart the project, files and chat are there', async () => {
