@@ -1,7 +1,8 @@
 // The IDE page #/p/{project}: file tree, editor, terminals, run/stop, preview, presence, chat.
 import { api, Project, User } from '../api';
 import { shareProject, userBadge } from '../dashboard';
-import { h, toast } from '../util';
+import { openDialog } from '../dialog';
+import { formatSize, h, toast } from '../util';
 import { ChatPanel } from './chat';
 import { openRoom, Room } from './collab';
 import { EditorArea } from './editor';
@@ -36,7 +37,7 @@ export async function renderIde(root: HTMLElement, projectId: string, user: User
   presence.onChange = () => chat.render();
   const events = new EventStream(project.id);
 
-  tree.onOpen = (path) => editor.open(path);
+  tree.onOpen = (path) => (isBinaryPath(path) ? void showBinary(project.id, path) : editor.open(path));
   tree.onChanged = (paths, renamed) => editor.syncWithTree(paths, renamed);
   editor.onActiveChange = (path) => {
     tree.setActive(path);
@@ -140,4 +141,30 @@ export async function renderIde(root: HTMLElement, projectId: string, user: User
       projectRoom.destroy();
     },
   };
+}
+
+// Files the editor can't show as text: images get a preview, the rest a download link.
+const IMAGE = /\.(png|jpe?g|gif|webp|bmp|ico|svg)$/i;
+const BINARY = /\.(png|jpe?g|gif|webp|bmp|ico|pdf|zip|gz|tgz|bz2|xz|7z|tar|jar|class|so|o|a|dll|exe|bin|woff2?|ttf|otf|eot|mp3|mp4|wav|ogg|webm|mov|sqlite|db|pyc|wasm)$/i;
+
+function isBinaryPath(path: string): boolean {
+  return BINARY.test(path);
+}
+
+async function showBinary(project: string, path: string): Promise<void> {
+  let bytes: ArrayBuffer;
+  try {
+    bytes = await api.readFile(project, path);
+  } catch (err) {
+    toast(`Cannot read ${path}: ${(err as Error).message}`, 'error');
+    return;
+  }
+  const type = IMAGE.test(path) ? (path.toLowerCase().endsWith('.svg') ? 'image/svg+xml' : 'image/*') : 'application/octet-stream';
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const name = path.split('/').pop() ?? path;
+  const body = h('div', { class: 'binary-view', testid: 'binary-view' },
+    IMAGE.test(path) ? h('img', { src: url, alt: name, class: 'binary-image' }) : h('p', { class: 'muted' }, 'This file is not text.'),
+    h('p', {}, `${formatSize(bytes.byteLength)} · `, h('a', { href: url, download: name }, 'Download')));
+  await openDialog(path, body);
+  URL.revokeObjectURL(url);
 }
