@@ -279,6 +279,18 @@ Status ReadContent(lib0::Decoder& d, DUpdate& u, DStruct& s) {
 
 Result<DUpdate> DecodeUpdate(ByteSpan bytes) {
   DUpdate u;
+  CODESPHERE_RETURN_IF_ERROR(DecodeUpdateInto(bytes, u));
+  return u;
+}
+
+void DUpdateDeleter::operator()(DUpdate* u) const { delete u; }
+
+Status DecodeUpdateInto(ByteSpan bytes, DUpdate& u) {
+  u.structs.clear();
+  u.text.clear();
+  u.strings.clear();
+  u.payloads.clear();
+  u.ds.clients.clear();
   lib0::Decoder d(bytes);
   CODESPHERE_ASSIGN_OR_RETURN(std::uint64_t num_clients, d.ReadVarUint());
   if (num_clients > d.remaining()) return Bad("client count exceeds input");
@@ -343,7 +355,7 @@ Result<DUpdate> DecodeUpdate(ByteSpan bytes) {
     }
   }
   CODESPHERE_ASSIGN_OR_RETURN(u.ds, DeleteSet::Read(d));
-  return u;
+  return OkStatus();
 }
 
 DStruct SliceStruct(DUpdate& u, const DStruct& s, std::uint64_t diff) {

@@ -48,6 +48,8 @@ struct DUpdate {
 
 // Decodes and validates a complete v1 update. Returns kInvalidArgument on any defect.
 Result<DUpdate> DecodeUpdate(ByteSpan update);
+// Same, into `u` (cleared first; its buffers are reused).
+Status DecodeUpdateInto(ByteSpan update, DUpdate& u);
 
 // Yjs sliceStruct: the part of `s` from `diff` on (0 < diff < len).
 DStruct SliceStruct(DUpdate& u, const DStruct& s, std::uint64_t diff);

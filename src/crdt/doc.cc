@@ -124,10 +124,23 @@ Status ApplyUpdate(Transaction& txn, ByteSpan update) {
 }
 
 Status ApplyUpdate(Doc& doc, ByteSpan update, std::string origin) {
-  CODESPHERE_ASSIGN_OR_RETURN(internal::DUpdate u, internal::DecodeUpdate(update));
-  Transaction txn(doc, std::move(origin));
-  doc.state().txn->local = false;
-  return internal::IntegrateUpdate(doc.state(), u);
+  DocState& d = doc.state();
+  if (d.txn != nullptr) {
+    Transaction txn(doc);
+    return ApplyUpdate(txn, update);
+  }
+  std::unique_ptr<internal::DUpdate, internal::DUpdateDeleter> u = std::move(d.scratch_update);
+  if (u == nullptr) u.reset(new internal::DUpdate());
+  CODESPHERE_RETURN_IF_ERROR(internal::DecodeUpdateInto(update, *u));
+  Status s;
+  {
+    Transaction txn(doc, std::move(origin));
+    d.txn->local = false;
+    s = internal::IntegrateUpdate(d, *u);
+  }
+  // Keep the buffers only when small: a big load must not pin its decoded copy.
+  if (u->structs.capacity() <= 64 && u->text.capacity() <= 1024) d.scratch_update = std::move(u);
+  return s;
 }
 
 Bytes EncodeStateAsUpdate(const Doc& doc, const StateVector& target) {

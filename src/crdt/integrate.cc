@@ -385,37 +385,43 @@ void IntegrateStruct(DocState& d, DUpdate& u, DStruct& s, const Resolved& res, s
   IntegrateItem(d, i, left, res.right);
 }
 
+// The structs of one client in an update: u.structs[begin, end); `i` is the next one.
 struct ClientRefs {
-  std::vector<std::uint32_t> refs;  // indices into DUpdate::structs
-  std::size_t i = 0;
+  std::uint64_t client;
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::uint32_t i;
 };
 
 // Yjs integrateStructs. Returns the structs that could not be integrated (as an update) and
 // the missing clocks.
 std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> IntegrateStructs(
     DocState& d, DUpdate& u) {
+  if (u.structs.empty()) return std::nullopt;
   // One group per client (the decoder rejects duplicates), sorted by client.
-  std::vector<std::pair<std::uint64_t, ClientRefs>> refs;
+  std::vector<ClientRefs> refs;
+  refs.reserve(4);
   for (std::uint32_t k = 0; k < u.structs.size(); ++k) {
-    if (refs.empty() || refs.back().first != u.structs[k].client) {
-      refs.emplace_back(u.structs[k].client, ClientRefs{});
+    if (refs.empty() || refs.back().client != u.structs[k].client) {
+      refs.push_back({u.structs[k].client, k, k, k});
     }
-    refs.back().second.refs.push_back(k);
+    refs.back().end = k + 1;
   }
-  if (refs.empty()) return std::nullopt;
-  std::sort(refs.begin(), refs.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::sort(refs.begin(), refs.end(), [](auto& a, auto& b) { return a.client < b.client; });
   auto find_refs = [&](std::uint64_t client) -> ClientRefs* {
     auto it = std::lower_bound(refs.begin(), refs.end(), client,
-                               [](auto& e, std::uint64_t c) { return e.first < c; });
-    return it != refs.end() && it->first == client ? &it->second : nullptr;
+                               [](const ClientRefs& e, std::uint64_t c) { return e.client < c; });
+    return it != refs.end() && it->client == client ? &*it : nullptr;
   };
-  std::vector<std::uint64_t> ids;  // ascending; the back is processed first
-  for (const auto& [c, r] : refs) ids.push_back(c);
+  // Clients still to process, ascending; the back is processed first.
+  std::vector<std::uint64_t> ids;
+  ids.reserve(refs.size());
+  for (const ClientRefs& r : refs) ids.push_back(r.client);
 
   auto next_target = [&]() -> ClientRefs* {
     while (!ids.empty()) {
       ClientRefs& t = *find_refs(ids.back());
-      if (t.i < t.refs.size()) return &t;
+      if (t.i < t.end) return &t;
       ids.pop_back();
     }
     return nullptr;
@@ -423,7 +429,7 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
   ClientRefs* cur = next_target();
   if (cur == nullptr) return std::nullopt;
 
-  std::map<std::uint64_t, std::vector<std::uint32_t>, std::greater<>> rest;
+  std::map<std::uint64_t, std::pair<std::uint32_t, std::uint32_t>, std::greater<>> rest;
   std::map<std::uint64_t, std::uint64_t> missing_sv;
   auto update_missing = [&](std::uint64_t client, std::uint64_t clock) {
     auto it = missing_sv.find(client);
@@ -431,6 +437,7 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
   };
   std::vector<std::uint32_t> stack;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> state;  // cached getState per client
+  state.reserve(refs.size() + 2);
   auto state_of = [&](std::uint64_t client) -> std::uint64_t& {
     for (auto& e : state) {
       if (e.first == client) return e.second;
@@ -438,20 +445,18 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
     state.emplace_back(client, d.GetState(client));
     return state.back().second;
   };
-  std::uint32_t head = cur->refs[cur->i++];
+  std::uint32_t head = cur->i++;
 
   auto add_stack_to_rest = [&]() {
     for (std::uint32_t sidx : stack) {
       const std::uint64_t client = u.structs[sidx].client;
-      ClientRefs* found = find_refs(client);
-      if (found != nullptr && !found->refs.empty()) {
-        ClientRefs& cr = *found;
-        --cr.i;
-        rest[client].assign(cr.refs.begin() + cr.i, cr.refs.end());
-        cr.refs.clear();
-        cr.i = 0;
+      ClientRefs* cr = find_refs(client);
+      if (cr != nullptr && cr->end > cr->begin) {
+        --cr->i;
+        rest[client] = {cr->i, cr->end};
+        cr->begin = cr->end = cr->i = 0;
       } else {
-        rest[client] = {sidx};
+        rest[client] = {sidx, sidx + 1};
       }
       ids.erase(std::remove(ids.begin(), ids.end(), client), ids.end());
     }
@@ -471,11 +476,11 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
         if (missing.has_value()) {
           stack.push_back(head);
           ClientRefs* mr = find_refs(*missing);
-          if (mr == nullptr || mr->i == mr->refs.size()) {
+          if (mr == nullptr || mr->i >= mr->end) {
             update_missing(*missing, d.GetState(*missing));
             add_stack_to_rest();
           } else {
-            head = mr->refs[mr->i++];
+            head = mr->i++;
             continue;
           }
         } else {
@@ -491,18 +496,18 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
     if (!stack.empty()) {
       head = stack.back();
       stack.pop_back();
-    } else if (cur != nullptr && cur->i < cur->refs.size()) {
-      head = cur->refs[cur->i++];
+    } else if (cur != nullptr && cur->i < cur->end) {
+      head = cur->i++;
     } else {
       cur = next_target();
       if (cur == nullptr) break;
-      head = cur->refs[cur->i++];
+      head = cur->i++;
     }
   }
   if (rest.empty()) return std::nullopt;
   StructWriter w;
-  for (const auto& [client, list] : rest) {
-    for (std::uint32_t sidx : list) w.Write(u, u.structs[sidx], 0);
+  for (const auto& [client, range] : rest) {
+    for (std::uint32_t sidx = range.first; sidx < range.second; ++sidx) w.Write(u, u.structs[sidx], 0);
   }
   lib0::Encoder e;
   w.Finish(e);
@@ -638,7 +643,7 @@ void WriteItem(const DocState& d, lib0::Encoder& e, const Item& it, std::uint64_
       e.WriteVarUint(it.len - offset);
       break;
     case kString: {
-      std::u16string_view s = std::u16string_view(d.text).substr(it.content + offset, it.len - offset);
+      std::u16string_view s = d.text.view(it.content + offset, it.len - offset);
       // ASCII fast path.
       bool ascii = true;
       for (char16_t c : s) {
@@ -772,8 +777,8 @@ bool TryMerge(DocState& d, std::uint32_t a, std::uint32_t b) {
       if (A.content + A.len != B.content) {
         d.ReserveText(A.len + B.len);
         const std::size_t off = d.text.size();
-        d.text.append(d.text, A.content, A.len);
-        d.text.append(d.text, B.content, B.len);
+        d.text.append_self(A.content, A.len);
+        d.text.append_self(B.content, B.len);
         d.text_garbage += A.len + B.len;
         d.items[a].content = static_cast<std::uint32_t>(off);
       }

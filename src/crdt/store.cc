@@ -62,6 +62,21 @@ Pos DocState::FindPos(std::uint32_t ci, std::uint64_t clock) const {
                  static_cast<std::uint32_t>(last.size() - 1)};
     }
   }
+  {
+    const Pos h = cs.hint;
+    if (h.chunk < cs.chunks.size() && h.idx < cs.chunks[h.chunk].size()) {
+      const Item& it = items[cs.chunks[h.chunk][h.idx]];
+      if (it.clock <= clock && clock < it.clock + it.len) return h;
+      Pos n = h;
+      if (it.clock <= clock && Next(ci, n)) {
+        const Item& x = items[At(ci, n)];
+        if (x.clock <= clock && clock < x.clock + x.len) {
+          cs.hint = n;
+          return n;
+        }
+      }
+    }
+  }
   // Last chunk whose start <= clock.
   auto it = std::upper_bound(cs.chunk_start.begin(), cs.chunk_start.end(), clock);
   CODESPHERE_DCHECK(it != cs.chunk_start.begin());
@@ -77,7 +92,8 @@ Pos DocState::FindPos(std::uint32_t ci, std::uint64_t clock) const {
       hi = mid - 1;
     }
   }
-  return Pos{c, static_cast<std::uint32_t>(lo)};
+  cs.hint = Pos{c, static_cast<std::uint32_t>(lo)};
+  return cs.hint;
 }
 
 bool DocState::Next(std::uint32_t ci, Pos& p) const {
@@ -113,16 +129,18 @@ void DocState::AddStruct(std::uint32_t item) {
   CODESPHERE_DCHECK(it.clock == cs.state);
   if (cs.chunks.empty() || cs.chunks.back().size() >= kChunkMax) {
     cs.chunks.emplace_back();
-    cs.chunks.back().reserve(16);
     cs.chunk_start.push_back(it.clock);
   }
-  cs.chunks.back().push_back(item);
+  std::vector<std::uint32_t>& ch = cs.chunks.back();
+  if (ch.size() == ch.capacity()) ch.reserve(ch.size() + ch.size() / 4 + 8);
+  ch.push_back(item);
   cs.state = it.clock + it.len;
 }
 
 void DocState::InsertStructAfter(std::uint32_t ci, Pos p, std::uint32_t item) {
   ClientStructs& cs = structs[ci];
   std::vector<std::uint32_t>& ch = cs.chunks[p.chunk];
+  if (ch.size() == ch.capacity()) ch.reserve(ch.size() + ch.size() / 4 + 8);
   ch.insert(ch.begin() + p.idx + 1, item);
   if (ch.size() > 2 * kChunkMax) {
     std::vector<std::uint32_t> upper(ch.begin() + kChunkMax, ch.end());
@@ -176,14 +194,14 @@ void DocState::ReserveText(std::size_t n) {
 
 void DocState::MaybeCompactText() {
   const std::uint64_t live = text.size() - text_garbage;
-  if (text_garbage < 4096 || text_garbage * 4 < live) return;
-  std::u16string fresh;
+  if (text_garbage < 4096 || text_garbage * 8 < live) return;
+  TextBuffer fresh;
   fresh.reserve(live + live / 8 + 16);
   for (std::uint32_t i = 0; i < items.size(); ++i) {
     Item& it = items[i];
     if (it.kind != kString) continue;
     const std::uint32_t off = static_cast<std::uint32_t>(fresh.size());
-    fresh.append(text, it.content, it.len);
+    fresh.append(text.view(it.content, it.len));
     it.content = off;
   }
   text = std::move(fresh);
@@ -228,6 +246,8 @@ std::uint32_t DocState::NewNode(bool leaf) {
     n = free_nodes.back();
     free_nodes.pop_back();
   } else {
+    // Grow by 1/4, not by doubling: nodes are a visible share of a document's memory.
+    if (nodes.size() == nodes.capacity()) nodes.reserve(nodes.size() + nodes.size() / 4 + 4);
     nodes.emplace_back();
     n = static_cast<std::uint32_t>(nodes.size() - 1);
   }

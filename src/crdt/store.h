@@ -113,25 +113,53 @@ struct TypeRec {
   std::map<std::string, std::uint32_t, std::less<>> map;  // key -> rightmost item of chain
 };
 
-// Items of one client in clock order, chunked so that a split inserts in O(chunk).
-struct ClientStructs {
-  std::vector<std::vector<std::uint32_t>> chunks;
-  std::vector<std::uint64_t> chunk_start;
-  std::uint64_t state = 0;
-};
-
 struct Pos {
   std::uint32_t chunk = 0;
   std::uint32_t idx = 0;
 };
 
+// Items of one client in clock order, chunked so that a split inserts in O(chunk).
+struct ClientStructs {
+  std::vector<std::vector<std::uint32_t>> chunks;
+  std::vector<std::uint64_t> chunk_start;
+  std::uint64_t state = 0;
+  mutable Pos hint;  // last position found (searches are local)
+};
+
 struct TxnState;
+struct DUpdate;
+struct DUpdateDeleter {
+  void operator()(DUpdate* u) const;
+};
+
+// UTF-16 storage of all ContentString payloads. A vector, not a std::u16string, so that
+// reserve() allocates exactly what is asked for (libstdc++ strings double).
+class TextBuffer {
+ public:
+  std::size_t size() const { return buf_.size(); }
+  std::size_t capacity() const { return buf_.capacity(); }
+  void reserve(std::size_t n) { buf_.reserve(n); }
+  char16_t& operator[](std::size_t i) { return buf_[i]; }
+  char16_t operator[](std::size_t i) const { return buf_[i]; }
+  std::u16string_view view(std::size_t pos, std::size_t len) const {
+    return std::u16string_view(buf_.data() + pos, len);
+  }
+  void append(std::u16string_view s) { buf_.insert(buf_.end(), s.begin(), s.end()); }
+  // Appends a copy of [pos, pos+len) of this buffer.
+  void append_self(std::size_t pos, std::size_t len) {
+    buf_.reserve(buf_.size() + len);
+    buf_.insert(buf_.end(), buf_.begin() + pos, buf_.begin() + pos + len);
+  }
+
+ private:
+  std::vector<char16_t> buf_;
+};
 
 // Items in fixed-size blocks: indices stay valid, references survive growth, and there is
 // no doubling slack (at most one partly used block).
 class ItemArena {
  public:
-  static constexpr std::uint32_t kBlockBits = 10;
+  static constexpr std::uint32_t kBlockBits = 8;
   static constexpr std::uint32_t kBlock = 1u << kBlockBits;
   Item& operator[](std::uint32_t i) { return blocks_[i >> kBlockBits][i & (kBlock - 1)]; }
   const Item& operator[](std::uint32_t i) const { return blocks_[i >> kBlockBits][i & (kBlock - 1)]; }
@@ -212,7 +240,7 @@ class DocState {
   std::vector<std::uint32_t> free_nodes;
   std::vector<TypeRec> types;
   std::map<std::string, std::uint32_t, std::less<>> roots;
-  std::u16string text;  // all ContentString payloads, addressed by Item::content
+  TextBuffer text;  // all ContentString payloads, addressed by Item::content
   std::uint64_t text_garbage = 0;
   std::vector<std::string> keys;  // interned map keys
   std::unordered_map<std::string, std::uint32_t> key_index;
@@ -225,6 +253,7 @@ class DocState {
 
   TxnState* txn = nullptr;
   std::unique_ptr<TxnState> spare_txn;  // reused to avoid allocating per transaction
+  std::unique_ptr<DUpdate, DUpdateDeleter> scratch_update;  // reused by ApplyUpdate
   std::uint64_t next_sub_id = 1;
   std::vector<std::pair<std::uint64_t, std::function<void(ByteSpan, const Transaction&)>>>
       update_handlers;
@@ -264,7 +293,6 @@ void WriteStoreStructs(const DocState& d, lib0::Encoder& e,
                        const std::function<std::uint64_t(std::uint64_t)>& target);
 DeleteSet DeleteSetFromStore(const DocState& d);
 // Integrates a decoded update inside the open transaction (Yjs readUpdateV2).
-struct DUpdate;
 Status IntegrateUpdate(DocState& d, DUpdate& u);
 
 // UTF conversions. Lone surrogates become U+FFFD in UTF-8.

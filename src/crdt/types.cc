@@ -290,7 +290,7 @@ Any ItemValue(const DocState& d, std::uint32_t i, std::uint64_t k) {
     case internal::kDoc:
       return Any(d.blobs[it.content].texts[0]);
     case internal::kString:
-      return Any(internal::Utf16ToUtf8(std::u16string_view(d.text).substr(it.content + k, 1)));
+      return Any(internal::Utf16ToUtf8(d.text.view(it.content + k, 1)));
     default:
       return Any::Undefined();
   }
@@ -518,7 +518,7 @@ std::u16string Text::ToUtf16() const {
   out.reserve(Length());
   for (std::uint32_t i = doc_->types[type_].start; i != kNone; i = doc_->items[i].right) {
     const Item& it = doc_->items[i];
-    if (it.kind == internal::kString && !it.deleted()) out.append(doc_->text, it.content, it.len);
+    if (it.kind == internal::kString && !it.deleted()) out.append(doc_->text.view(it.content, it.len));
   }
   return out;
 }
@@ -528,7 +528,7 @@ std::string Text::ToString() const {
   std::u16string chunk;
   for (std::uint32_t i = doc_->types[type_].start; i != kNone; i = doc_->items[i].right) {
     const Item& it = doc_->items[i];
-    if (it.kind == internal::kString && !it.deleted()) chunk.append(doc_->text, it.content, it.len);
+    if (it.kind == internal::kString && !it.deleted()) chunk.append(doc_->text.view(it.content, it.len));
   }
   internal::AppendUtf8(out, chunk);
   return out;
@@ -680,7 +680,7 @@ Any Text::ToDelta() const {
     if (it.deleted()) continue;
     switch (it.kind) {
       case internal::kString:
-        str.append(d.text, it.content, it.len);
+        str.append(d.text.view(it.content, it.len));
         break;
       case internal::kEmbed:
       case internal::kType: {
