@@ -17,6 +17,7 @@
 #include "codesphere/base/result.h"
 #include "codesphere/base/status.h"
 #include "codesphere/sandbox/spec.h"
+#include "codesphere/sandbox/unique_fd.h"
 
 namespace codesphere::sandbox::internal {
 
@@ -110,9 +111,18 @@ int RunAfterPivotOps(const RootPlan& plan, int* failed);
 int BringUpLoopback();
 
 // ---------------------------------------------------------------- pid namespace (pid_ns.cc)
-// Child side: pid 1 of the sandbox. Reaps every process that ends up as its child and never
-// returns; dies (taking the namespace with it) when killed by the supervisor.
-[[noreturn]] void RunInit();
+// Child side: pid 1 of the sandbox. Execs the embedded reaper from `init_exec_fd` (if valid)
+// and otherwise, or if that fails, reaps in this forked process. Reaps every process that
+// ends up as its child and never returns; dies (taking the namespace with it) when killed
+// by the supervisor.
+[[noreturn]] void RunInit(int init_exec_fd);
+
+// The embedded reaper (linux/init/sandbox_init.c, generated sandbox_init_blob.cc);
+// kSandboxInitSize is 0 where it is not built.
+extern const unsigned char kSandboxInit[];
+extern const size_t kSandboxInitSize;
+// Parent side: a sealed memfd holding the embedded reaper, or an invalid fd when there is none.
+Result<UniqueFd> CreateInitMemfd();
 
 // ---------------------------------------------------------------- capabilities (caps.cc)
 // Child side: empties the bounding and ambient sets, locks securebits, switches to uid/gid
@@ -137,6 +147,7 @@ struct InitPlan {
   int report_fd = -1;  // write end: a ChildReport (step 0 = ready)
   const RootPlan* root = nullptr;
   const char* hostname = nullptr;
+  int init_exec_fd = -1;  // the embedded reaper's memfd (-1: reap in the forked child)
 };
 [[noreturn]] void RunInitSteps(const InitPlan& plan);
 

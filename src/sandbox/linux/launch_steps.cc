@@ -153,8 +153,8 @@ void RunInitSteps(const InitPlan& plan) {
   const int report = plan.report_fd;
   // 1. Keep only the two pipes: the supervisor's other descriptors (listening sockets,
   //    files) must not live on in a process that never execs.
-  int keep[2] = {plan.sync_fd, plan.report_fd};
-  CloseAllExcept(keep, 2);
+  int keep[3] = {plan.sync_fd, plan.report_fd, plan.init_exec_fd};
+  CloseAllExcept(keep, 3);
   for (int fd = 0; fd < 3; ++fd) syscall(SYS_close, fd);
   ResetSignals();
   syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -195,11 +195,12 @@ void RunInitSteps(const InitPlan& plan) {
   }
   // 10. Network: loopback only.
   if (int err = BringUpLoopback(); err != 0) ChildFail(report, kStepLoopback, err);
-  // 11. Ready: tell the supervisor and become the reaper.
+  // 11. Ready: tell the supervisor and become the reaper (exec'ing the small embedded one, so
+  //     that this copy of the supervisor's address space is dropped).
   ChildReport ok{kStepOk, 0, 0};
   WriteFully(report, &ok, sizeof(ok));
   syscall(SYS_close, report);
-  RunInit();
+  RunInit(plan.init_exec_fd);
 }
 
 void RunExecSteps(const ExecPlan& plan) {

@@ -65,6 +65,7 @@ struct LauncherCore {
   internal::IdAllocator ids{0, 0};
   int cap_last = 0;
   UniqueFd host_pidns;
+  UniqueFd init_memfd;  // the embedded reaper (invalid: the forked init reaps)
   std::atomic<uint64_t> next_id{0};
   internal::Spawner spawner;  // last: joined first on destruction
 
@@ -142,6 +143,7 @@ Status LinuxSandbox::Init() {
   plan.report_fd = report.second.get();
   plan.root = &root;
   plan.hostname = spec_.hostname.c_str();
+  plan.init_exec_fd = core_->init_memfd.get();
   pid_t pid = -1;
   int pidfd = -1;
   int clone_errno = 0;
@@ -356,6 +358,7 @@ Result<std::shared_ptr<LauncherCore>> MakeCore(const LinuxNamespaceLauncherOptio
   int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoToStatus(errno, "open /proc/self/ns/pid");
   core->host_pidns.reset(fd);
+  CODESPHERE_ASSIGN_OR_RETURN(core->init_memfd, internal::CreateInitMemfd());
   return core;
 }
 

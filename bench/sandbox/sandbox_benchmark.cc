@@ -1,0 +1,247 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+//
+// Sandbox benchmarks, compared in one run (docs/benchmarks/sandbox.md):
+//  - spawn-to-exit of /bin/true in a fresh full sandbox (all namespaces, cgroups, seccomp,
+//    fresh /proc and /dev) against `bwrap --unshare-all --die-with-parent --new-session`
+//    with an equivalent root; p50/p99 as counters;
+//  - spawning into an already running sandbox;
+//  - 200 idle sandboxes: memory per sandbox and the time to stop them all.
+// Needs root; the benchmarks skip with an error otherwise.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "codesphere/sandbox/launcher.h"
+#include "codesphere/sandbox/linux_namespace_launcher.h"
+#include "codesphere/sandbox/spec.h"
+
+extern char** environ;
+
+namespace codesphere::sandbox {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A scratch workspace for the whole run.
+const std::string& Workspace() {
+  static const std::string dir = [] {
+    char tmpl[] = "/tmp/codesphere-sandbox-bench-XXXXXX";
+    std::string path = mkdtemp(tmpl);
+    chmod(path.c_str(), 0755);  // bwrap's (mapped) root must be able to enter it too
+    return path;
+  }();
+  return dir;
+}
+
+Launcher* SharedLauncher() {
+  static std::unique_ptr<Launcher> launcher = [] {
+    auto made = NewLinuxNamespaceLauncher();
+    return made.ok() ? std::move(*made) : nullptr;
+  }();
+  return launcher.get();
+}
+
+Spec BenchSpec() {
+  Spec spec = DefaultSpec(Workspace());
+  spec.limits.memory_bytes = 256ull << 20;
+  return spec;
+}
+
+void ReportPercentiles(benchmark::State& state, std::vector<double> ms) {
+  if (ms.empty()) return;
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * ms.size()))]; };
+  state.counters["p50_ms"] = at(0.50);
+  state.counters["p99_ms"] = at(0.99);
+  state.counters["max_ms"] = ms.back();
+}
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+Status RunTrue(Sandbox& sandbox) {
+  ProcessOptions options;
+  options.argv = {"/bin/true"};
+  auto process = sandbox.Spawn(options);
+  if (!process.ok()) return process.error();
+  auto status = (*process)->Wait();
+  if (!status.ok()) return status.error();
+  if (!status->success()) return InternalError("/bin/true failed: " + status->ToString());
+  return OkStatus();
+}
+
+// Fresh sandbox per iteration: Start + spawn /bin/true + exit status. Stop is timed apart.
+void BM_Sandbox_SpawnToExit(benchmark::State& state) {
+  Launcher* launcher = SharedLauncher();
+  if (launcher == nullptr) return state.SkipWithError("LinuxNamespaceLauncher unavailable");
+  const Spec spec = BenchSpec();
+  std::vector<double> ms, stop_ms;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    auto sandbox = launcher->Start(spec);
+    if (!sandbox.ok()) return state.SkipWithError(sandbox.error().ToString().c_str());
+    if (Status s = RunTrue(**sandbox); !s.ok()) return state.SkipWithError(s.ToString().c_str());
+    double elapsed = MillisSince(start);
+    auto stop_start = Clock::now();
+    if (Status s = (*sandbox)->Stop(); !s.ok()) return state.SkipWithError(s.ToString().c_str());
+    stop_ms.push_back(MillisSince(stop_start));
+    state.SetIterationTime(elapsed / 1000.0);
+    ms.push_back(elapsed);
+  }
+  ReportPercentiles(state, ms);
+  std::sort(stop_ms.begin(), stop_ms.end());
+  state.counters["stop_p50_ms"] = stop_ms[stop_ms.size() / 2];
+}
+BENCHMARK(BM_Sandbox_SpawnToExit)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
+
+// Into one running sandbox: spawn /bin/true + exit status.
+void BM_Sandbox_SpawnIntoRunning(benchmark::State& state) {
+  Launcher* launcher = SharedLauncher();
+  if (launcher == nullptr) return state.SkipWithError("LinuxNamespaceLauncher unavailable");
+  auto sandbox = launcher->Start(BenchSpec());
+  if (!sandbox.ok()) return state.SkipWithError(sandbox.error().ToString().c_str());
+  std::vector<double> ms;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    if (Status s = RunTrue(**sandbox); !s.ok()) return state.SkipWithError(s.ToString().c_str());
+    double elapsed = MillisSince(start);
+    state.SetIterationTime(elapsed / 1000.0);
+    ms.push_back(elapsed);
+  }
+  ReportPercentiles(state, ms);
+  (*sandbox)->Stop().ok();
+}
+BENCHMARK(BM_Sandbox_SpawnIntoRunning)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
+
+// The anchor: bubblewrap with all namespaces and an equivalent root (read-only /usr and the
+// merged-/usr symlinks, certs, alternatives, ld.so.cache, fresh /proc, minimal /dev, tmpfs
+// /tmp, the workspace read-write). bwrap sets up no cgroup and no seccomp filter here.
+std::vector<std::string> BwrapArgv() {
+  std::vector<std::string> argv = {"bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+                                   "--ro-bind", "/usr", "/usr"};
+  for (const char* dir : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    struct stat st;
+    if (lstat(dir, &st) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      char target[256] = {};
+      if (readlink(dir, target, sizeof(target) - 1) > 0) {
+        argv.insert(argv.end(), {"--symlink", target, dir});
+      }
+    } else {
+      argv.insert(argv.end(), {"--ro-bind", dir, dir});
+    }
+  }
+  for (const char* path : {"/etc/ssl/certs", "/etc/alternatives", "/etc/ld.so.cache"}) {
+    argv.insert(argv.end(), {"--ro-bind-try", path, path});
+  }
+  argv.insert(argv.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--bind",
+                           Workspace(), "/workspace", "--chdir", "/workspace", "--hostname",
+                           "sandbox", "/bin/true"});
+  return argv;
+}
+
+void BM_Bwrap_SpawnToExit(benchmark::State& state) {
+  if (access("/usr/bin/bwrap", X_OK) != 0) return state.SkipWithError("bwrap not installed");
+  std::vector<std::string> args = BwrapArgv();
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<double> ms;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    pid_t pid;
+    if (posix_spawn(&pid, "/usr/bin/bwrap", nullptr, nullptr, argv.data(), environ) != 0) {
+      return state.SkipWithError("posix_spawn bwrap failed");
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    double elapsed = MillisSince(start);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      return state.SkipWithError("bwrap /bin/true failed");
+    }
+    state.SetIterationTime(elapsed / 1000.0);
+    ms.push_back(elapsed);
+  }
+  ReportPercentiles(state, ms);
+}
+BENCHMARK(BM_Bwrap_SpawnToExit)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
+
+// /proc/meminfo fields (bytes).
+struct MemInfo {
+  int64_t available = 0;
+  int64_t kernel_and_anon = 0;  // Slab + PageTables + KernelStack + Percpu + AnonPages + Shmem
+};
+
+MemInfo ReadMemInfo() {
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  MemInfo info;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string key;
+    int64_t kb = 0;
+    fields >> key >> kb;
+    if (key == "MemAvailable:") info.available = kb * 1024;
+    for (const char* k : {"Slab:", "PageTables:", "KernelStack:", "Percpu:", "AnonPages:", "Shmem:"}) {
+      if (key == k) info.kernel_and_anon += kb * 1024;
+    }
+  }
+  return info;
+}
+
+// 200 idle sandboxes (each: its init process, namespaces, cgroups, mounts): memory per
+// sandbox as charged to the sandboxes' cgroups and as the host sees it, and the time to
+// start and to stop them all.
+void BM_Sandbox_200Idle(benchmark::State& state) {
+  Launcher* launcher = SharedLauncher();
+  if (launcher == nullptr) return state.SkipWithError("LinuxNamespaceLauncher unavailable");
+  const int n = 200;
+  const Spec spec = BenchSpec();
+  for (auto _ : state) {
+    std::vector<std::unique_ptr<Sandbox>> sandboxes;
+    MemInfo before = ReadMemInfo();
+    auto start = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      auto sandbox = launcher->Start(spec);
+      if (!sandbox.ok()) return state.SkipWithError(sandbox.error().ToString().c_str());
+      sandboxes.push_back(std::move(*sandbox));
+    }
+    double start_ms = MillisSince(start);
+    MemInfo after = ReadMemInfo();
+    uint64_t charged = 0;
+    for (auto& s : sandboxes) {
+      auto stats = s->Stats();
+      if (stats.ok()) charged += stats->memory_bytes;
+    }
+    auto stop_start = Clock::now();
+    for (auto& s : sandboxes) s->Stop().ok();
+    double stop_ms = MillisSince(stop_start);
+    state.SetIterationTime((start_ms + stop_ms) / 1000.0);
+    state.counters["start_all_ms"] = start_ms;
+    state.counters["stop_all_ms"] = stop_ms;
+    state.counters["cgroup_KiB_per_sandbox"] = static_cast<double>(charged) / n / 1024;
+    state.counters["host_avail_KiB_per_sandbox"] =
+        static_cast<double>(before.available - after.available) / n / 1024;
+    state.counters["host_kernel_anon_KiB_per_sandbox"] =
+        static_cast<double>(after.kernel_and_anon - before.kernel_and_anon) / n / 1024;
+  }
+}
+BENCHMARK(BM_Sandbox_200Idle)->UseManualTime()->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace codesphere::sandbox
+
+BENCHMARK_MAIN();
