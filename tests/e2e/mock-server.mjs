@@ -718,7 +718,7 @@ server.on('upgrade', (req, socket, head) => {
       // The browser form of docs/protocols.md (include/codesphere/pty/frame.h).
       const rt = runtime(project.id);
       let t = rt.terminals.get(parts[2]);
-      const writer = role !== 'viewer';
+      const writer = role !== 'viewer' && url.searchParams.get('role') !== 'read-only';
       if (!t) {
         if (parts[2] !== 'run' && !writer) { ws.send(JSON.stringify({ type: 'error', code: 'NotFound', message: 'no such terminal' })); ws.close(); return; }
         t = terminal(project, parts[2], parts[2], parts[2] === 'run' ? '' : SHELL);

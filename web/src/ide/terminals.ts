@@ -82,7 +82,8 @@ class TerminalTab {
     const dims = this.fit.proposeDimensions();
     const cols = dims && dims.cols > 0 ? dims.cols : this.term.cols;
     const rows = dims && dims.rows > 0 ? dims.rows : this.term.rows;
-    const ws = new WebSocket(wsUrl(`/pty/${encodeURIComponent(this.project)}/${encodeURIComponent(this.id)}?cols=${cols}&rows=${rows}`));
+    const role = this.readOnly ? '&role=read-only' : '';
+    const ws = new WebSocket(wsUrl(`/pty/${encodeURIComponent(this.project)}/${encodeURIComponent(this.id)}?cols=${cols}&rows=${rows}${role}`));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.setStatus('connecting');
