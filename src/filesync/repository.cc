@@ -459,7 +459,10 @@ class SaveSession {
     entry.inode = st.st_ino;
     entry.mode = st.st_mode & 07777;
     const std::size_t max = chunker_.params().max_size;
-    Bytes buf(std::min<std::size_t>(2 * max, std::max<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096)));
+    // One read buffer per thread, reused across files (no page faults per file).
+    thread_local Bytes buf;
+    std::size_t want = std::min<std::size_t>(2 * max, std::max<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096));
+    if (buf.size() < want) buf.resize(want);
     std::size_t start = 0, end = 0;
     bool eof = false;
     std::uint64_t total = 0;
@@ -513,12 +516,17 @@ class SaveSession {
       }
     }
     ++new_chunks_;
+    Reserve(pack);
     std::size_t offset = pack.data.size();
     codec_.EncodeChunk(id, chunk, pack.data);
     pack.entries.push_back(IndexEntry{id, "", offset, static_cast<std::uint32_t>(pack.data.size() - offset),
                                       static_cast<std::uint32_t>(chunk.size())});
     if (pack.data.size() >= pack_size_) return Flush(pack);
     return OkStatus();
+  }
+
+  void Reserve(PackBuilder& pack) const {
+    if (pack.data.capacity() < pack_size_) pack.data.reserve(pack_size_ + 2 * chunker_.params().max_size + 4096);
   }
 
   // Uploads the pack (asynchronously) and records its index entries.
