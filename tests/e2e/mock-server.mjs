@@ -724,6 +724,8 @@ server.on('upgrade', (req, socket, head) => {
         t = terminal(project, parts[2], parts[2], parts[2] === 'run' ? '' : SHELL);
         if (parts[2] !== 'run') startProcess(project, t, SHELL);
       }
+      // As docs/protocols.md says: if the program has exited, the next connection starts a new one.
+      if (parts[2] !== 'run' && !t.proc && writer) startProcess(project, t, t.command || SHELL);
       const cols = Number(url.searchParams.get('cols'));
       const rows = Number(url.searchParams.get('rows'));
       if (writer && cols > 0 && rows > 0 && cols < 1000 && rows < 1000 && t.clients.size === 0) {
