@@ -141,6 +141,7 @@ async function step(name, fn) {
   } catch (err) {
     failed += 1;
     console.log(`not ok - ${name}: ${err?.stack ?? err}`);
+    if (err && typeof err === 'object') err.reported = true;
     throw err;
   }
 }
@@ -622,8 +623,12 @@ async function main() {
 let exitCode = 0;
 try {
   await main();
-} catch {
+} catch (err) {
   exitCode = 1;
+  if (!err?.reported) {
+    failed += 1;
+    console.log(`not ok - setup: ${err?.stack ?? err}`);
+  }
 } finally {
   if (browser && exitCode) {
     for (const context of browser.contexts()) {
