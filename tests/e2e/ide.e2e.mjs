@@ -442,10 +442,10 @@ async function main() {
   await step('A starts a web server and the preview shows its page', async () => {
     const before = await page.a.locator('[data-testid="terminal-tab"]').evaluateAll((els) => els.map((e) => e.dataset.terminal));
     await page.a.getByTestId('new-terminal').click();
-    const tab = page.a.locator('[data-testid="terminal-tab"]').filter({ hasNot: page.a.locator('xx') });
-    await page.a.waitForFunction((known) => [...document.querySelectorAll('[data-testid="terminal-tab"]')]
-      .some((e) => !known.includes(e.dataset.terminal)), before, { timeout: TIMEOUT });
-    shellId = (await tab.evaluateAll((els, known) => els.map((e) => e.dataset.terminal).filter((id) => !known.includes(id)), before))[0];
+    // The new shell is the tab that was not there before.
+    const handle = await page.a.waitForFunction((known) => [...document.querySelectorAll('[data-testid="terminal-tab"]')]
+      .map((e) => e.dataset.terminal).find((id) => !known.includes(id)), before, { timeout: TIMEOUT });
+    shellId = await handle.jsonValue();
     await typeInTerminal(page.a, shellId, `python3 -m http.server ${PREVIEW_PORT}\n`);
     await waitTerminalIncludes(page.a, shellId, 'Serving HTTP');
     // The directory listing of http.server names main.py; reload until the proxy reaches it.
