@@ -22,6 +22,9 @@ struct LinuxNamespaceLauncherOptions {
   uint32_t id_range_start = 200000;
   // How many sandboxes may hold ids at once. Default: 10000.
   uint32_t id_range_slots = 10000;
+  // Where slots are locked (flock), so that every supervisor process on the host using the
+  // same range hands out distinct ids. Default: "/run/codesphere-sandbox-ids".
+  std::string id_lock_dir = "/run/codesphere-sandbox-ids";
   // Name of the cgroup created under the supervisor's own cgroup (in each hierarchy), which
   // holds one child cgroup per sandbox. Default: "codesphere-sandboxes".
   std::string cgroup_parent = "codesphere-sandboxes";

@@ -62,7 +62,7 @@ struct LauncherCore {
   LinuxNamespaceLauncherOptions options;
   std::unique_ptr<internal::CgroupManager> cgroups;
   internal::SeccompProgram seccomp;
-  internal::IdAllocator ids{0, 0};
+  internal::IdAllocator ids;
   int cap_last = 0;
   UniqueFd host_pidns;
   UniqueFd init_memfd;  // the embedded reaper (invalid: the forked init reaps)
@@ -70,7 +70,7 @@ struct LauncherCore {
   internal::Spawner spawner;  // last: joined first on destruction
 
   LauncherCore(const LinuxNamespaceLauncherOptions& o)
-      : options(o), ids(o.id_range_start, o.id_range_slots) {}
+      : options(o), ids(o.id_range_start, o.id_range_slots, o.id_lock_dir) {}
 };
 
 class LinuxSandbox final : public Sandbox {
@@ -347,13 +347,16 @@ Result<std::shared_ptr<LauncherCore>> MakeCore(const LinuxNamespaceLauncherOptio
           0xfffffffeull) {
     return InvalidArgumentError("bad id range");
   }
-  if (options.staging_dir.empty() || options.staging_dir[0] != '/') {
-    return InvalidArgumentError("staging_dir must be an absolute path");
+  for (const std::string* dir : {&options.staging_dir, &options.id_lock_dir}) {
+    if (dir->empty() || (*dir)[0] != '/') {
+      return InvalidArgumentError("staging_dir and id_lock_dir must be absolute paths");
+    }
   }
   auto core = std::make_shared<LauncherCore>(options);
   CODESPHERE_ASSIGN_OR_RETURN(core->cgroups, internal::DetectCgroups(options.cgroup_parent));
   CODESPHERE_ASSIGN_OR_RETURN(core->seccomp, internal::BuildSeccompDenyList());
   CODESPHERE_RETURN_IF_ERROR(MakeDirs(options.staging_dir));
+  CODESPHERE_RETURN_IF_ERROR(MakeDirs(options.id_lock_dir));
   core->cap_last = internal::ReadCapLastCap();
   int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoToStatus(errno, "open /proc/self/ns/pid");

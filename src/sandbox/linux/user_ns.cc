@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <string>
@@ -28,21 +29,28 @@ Status WriteProcFile(pid_t pid, const char* name, const std::string& content) {
 
 Result<uint32_t> IdAllocator::Allocate() {
   std::lock_guard<std::mutex> lock(mu_);
-  const uint32_t n = static_cast<uint32_t>(used_.size());
+  const uint32_t n = static_cast<uint32_t>(locks_.size());
   for (uint32_t i = 0; i < n; ++i) {
     uint32_t slot = (next_ + i) % n;
-    if (!used_[slot]) {
-      used_[slot] = true;
-      next_ = (slot + 1) % n;
-      return slot;
+    if (locks_[slot].valid()) continue;
+    std::string path = lock_dir_ + "/" + std::to_string(start_) + "-" + std::to_string(slot) + ".lock";
+    int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return ErrnoToStatus(errno, "open " + path);
+    UniqueFd held(fd);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) continue;  // another supervisor holds it
+      return ErrnoToStatus(errno, "flock " + path);
     }
+    locks_[slot] = std::move(held);
+    next_ = (slot + 1) % n;
+    return slot;
   }
   return ResourceExhaustedError("all sandbox id slots are in use");
 }
 
 void IdAllocator::Release(uint32_t slot) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (slot < used_.size()) used_[slot] = false;
+  if (slot < locks_.size()) locks_[slot].reset();
 }
 
 Status WriteIdMaps(pid_t pid, const IdMapping& m) {

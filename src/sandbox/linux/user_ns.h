@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "codesphere/base/result.h"
 #include "codesphere/base/status.h"
 #include "codesphere/base/thread_annotations.h"
+#include "codesphere/sandbox/unique_fd.h"
 
 namespace codesphere::sandbox::internal {
 
@@ -26,12 +28,15 @@ struct IdMapping {
   uint32_t outside_user_gid = 0;
 };
 
-// Hands out distinct pairs of host ids, `start + 2*slot` and `+1`.
+// Hands out distinct pairs of host ids, `start + 2*slot` and `+1`, distinct host-wide: a slot
+// is held through an flock()ed file `<lock_dir>/<start>-<slot>.lock`, so several supervisor
+// processes using the same range never share ids.
 //
 // Thread-safety: thread-safe.
 class IdAllocator {
  public:
-  IdAllocator(uint32_t start, uint32_t slots) : start_(start), used_(slots, false) {}
+  IdAllocator(uint32_t start, uint32_t slots, std::string lock_dir)
+      : start_(start), lock_dir_(std::move(lock_dir)), locks_(slots) {}
   // Returns a free slot, or kResourceExhausted.
   Result<uint32_t> Allocate();
   void Release(uint32_t slot);
@@ -40,8 +45,9 @@ class IdAllocator {
 
  private:
   const uint32_t start_;
+  const std::string lock_dir_;
   std::mutex mu_;
-  std::vector<bool> used_ CODESPHERE_GUARDED_BY(mu_);
+  std::vector<UniqueFd> locks_ CODESPHERE_GUARDED_BY(mu_);  // valid: slot held by us
   uint32_t next_ CODESPHERE_GUARDED_BY(mu_) = 0;
 };
 
