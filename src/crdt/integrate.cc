@@ -385,22 +385,14 @@ void IntegrateStruct(DocState& d, DUpdate& u, DStruct& s, const Resolved& res, s
   IntegrateItem(d, i, left, res.right);
 }
 
-// The structs of one client in an update: u.structs[begin, end); `i` is the next one.
-struct ClientRefs {
-  std::uint64_t client;
-  std::uint32_t begin;
-  std::uint32_t end;
-  std::uint32_t i;
-};
-
 // Yjs integrateStructs. Returns the structs that could not be integrated (as an update) and
 // the missing clocks.
 std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> IntegrateStructs(
     DocState& d, DUpdate& u) {
   if (u.structs.empty()) return std::nullopt;
   // One group per client (the decoder rejects duplicates), sorted by client.
-  std::vector<ClientRefs> refs;
-  refs.reserve(4);
+  std::vector<ClientRefs>& refs = d.scratch_refs;
+  refs.clear();
   for (std::uint32_t k = 0; k < u.structs.size(); ++k) {
     if (refs.empty() || refs.back().client != u.structs[k].client) {
       refs.push_back({u.structs[k].client, k, k, k});
@@ -414,8 +406,8 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
     return it != refs.end() && it->client == client ? &*it : nullptr;
   };
   // Clients still to process, ascending; the back is processed first.
-  std::vector<std::uint64_t> ids;
-  ids.reserve(refs.size());
+  std::vector<std::uint64_t>& ids = d.scratch_ids;
+  ids.clear();
   for (const ClientRefs& r : refs) ids.push_back(r.client);
 
   auto next_target = [&]() -> ClientRefs* {
@@ -435,9 +427,10 @@ std::optional<std::pair<Bytes, std::map<std::uint64_t, std::uint64_t>>> Integrat
     auto it = missing_sv.find(client);
     if (it == missing_sv.end() || it->second > clock) missing_sv[client] = clock;
   };
-  std::vector<std::uint32_t> stack;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> state;  // cached getState per client
-  state.reserve(refs.size() + 2);
+  std::vector<std::uint32_t>& stack = d.scratch_stack;
+  stack.clear();
+  std::vector<std::pair<std::uint64_t, std::uint64_t>>& state = d.scratch_state;  // getState cache
+  state.clear();
   auto state_of = [&](std::uint64_t client) -> std::uint64_t& {
     for (auto& e : state) {
       if (e.first == client) return e.second;
@@ -810,6 +803,10 @@ bool TryMerge(DocState& d, std::uint32_t a, std::uint32_t b) {
     auto& m = d.types[A2.parent].map;
     auto it = m.find(d.keys[A2.aux]);
     if (it != m.end() && it->second == b) it->second = a;
+  } else if (A2.aux == B2.aux) {
+    // Same leaf: the subtree totals do not change.
+    d.TreeUnlinkFromLeaf(b);
+    d.items[a].len += d.items[b].len;
   } else {
     const std::int64_t w = static_cast<std::int64_t>(B2.weight());
     d.TreeRemove(b);

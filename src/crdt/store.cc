@@ -399,6 +399,14 @@ void DocState::TreeRemove(std::uint32_t item) {
   items[item].aux = kNone;
 }
 
+void DocState::TreeUnlinkFromLeaf(std::uint32_t item) {
+  Node& node = nodes[items[item].aux];
+  const int k = IndexInNode(node, item);
+  std::memmove(node.child + k, node.child + k + 1, sizeof(std::uint32_t) * (node.count - k - 1));
+  --node.count;
+  items[item].aux = kNone;
+}
+
 std::pair<std::uint32_t, std::uint64_t> DocState::TreeFind(std::uint32_t type,
                                                            std::uint64_t index) const {
   std::uint32_t n = types[type].root;

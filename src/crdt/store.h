@@ -128,6 +128,14 @@ struct ClientStructs {
 
 struct TxnState;
 struct DUpdate;
+
+// The structs of one client in an update: u.structs[begin, end); `i` is the next one.
+struct ClientRefs {
+  std::uint64_t client;
+  std::uint32_t begin;
+  std::uint32_t end;
+  std::uint32_t i;
+};
 struct DUpdateDeleter {
   void operator()(DUpdate* u) const;
 };
@@ -197,6 +205,9 @@ class DocState {
   // --- sequence B-tree ----------------------------------------------------------------------
   void TreeInsertAfter(std::uint32_t type, std::uint32_t left, std::uint32_t item);
   void TreeRemove(std::uint32_t item);
+  // Removes `item` from its leaf without touching totals (REQUIRES: its weight moves to a
+  // neighbour in the same leaf, and the leaf keeps another item).
+  void TreeUnlinkFromLeaf(std::uint32_t item);
   std::uint32_t SplitNode(std::uint32_t type, std::uint32_t node);
   void TreeAddWeight(std::uint32_t item, std::int64_t delta);
   // Item containing visible position `index` (< total) and the offset inside it.
@@ -254,6 +265,11 @@ class DocState {
   TxnState* txn = nullptr;
   std::unique_ptr<TxnState> spare_txn;  // reused to avoid allocating per transaction
   std::unique_ptr<DUpdate, DUpdateDeleter> scratch_update;  // reused by ApplyUpdate
+  // Scratch of integrateStructs (not re-entered: retries run after it returns).
+  std::vector<ClientRefs> scratch_refs;
+  std::vector<std::uint64_t> scratch_ids;
+  std::vector<std::uint32_t> scratch_stack;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> scratch_state;
   std::uint64_t next_sub_id = 1;
   std::vector<std::pair<std::uint64_t, std::function<void(ByteSpan, const Transaction&)>>>
       update_handlers;
