@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include <asio/post.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
@@ -143,7 +144,16 @@ void Transport::Enqueue(OutChunk chunk) {
   queued_.fetch_add(chunk.size(), std::memory_order_relaxed);
   if (queue_ == nullptr) queue_ = std::make_unique<std::deque<OutChunk>>();
   queue_->push_back(std::move(chunk));
-  if (!writing_) WriteMore();
+  if (!writing_ && !write_scheduled_) {
+    // Cork: write from a posted handler rather than now, so that every chunk enqueued by the
+    // handlers already waiting on this strand (e.g. several broadcasts) goes out in one
+    // gather write instead of one syscall each.
+    write_scheduled_ = true;
+    asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->write_scheduled_ = false;
+      if (!self->closed_ && !self->writing_) self->WriteMore();
+    });
+  }
 }
 
 void Transport::WriteMore() {
@@ -205,7 +215,7 @@ void Transport::AfterDrain() {
 
 void Transport::OnDrained(unique_function<void()> f) {
   on_drained_ = std::move(f);
-  if (!writing_ && (queue_ == nullptr || queue_->empty())) AfterDrain();
+  if (!writing_ && !write_scheduled_ && (queue_ == nullptr || queue_->empty())) AfterDrain();
 }
 
 void Transport::CloseGracefully(std::chrono::milliseconds linger) {

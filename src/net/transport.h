@@ -123,6 +123,7 @@ class Transport : public std::enable_shared_from_this<Transport> {
   std::vector<asio::const_buffer> gather_;
   std::size_t writing_chunks_ = 0;  // chunks at the queue's front being written
   bool writing_ = false;
+  bool write_scheduled_ = false;
   std::atomic<std::size_t> queued_{0};
   unique_function<void()> on_drained_;
   unique_function<void(std::error_code)> on_write_error_;

@@ -71,7 +71,8 @@ struct CloseInfo {
 
 // One open WebSocket connection. Obtained as a `std::shared_ptr` (from an upgrade's `on_open`
 // or from `ConnectWebSocket`); keeping the pointer keeps the object valid, not the connection
-// open. After the connection has closed, `Send` fails and `Close` does nothing.
+// open, and dropping it does not close the connection (call `Close()`). After the connection
+// has closed, `Send` fails and `Close` does nothing.
 //
 // Every callback of a connection runs on its executor (`get_executor()`, a strand of the
 // application's io_context): `on_message` calls are serialized and in order, and `on_close`
