@@ -70,4 +70,19 @@ std::string SessionCookie(std::string_view token, std::chrono::seconds max_age, 
 
 std::string ClearSessionCookie(bool secure) { return SessionCookie("", std::chrono::seconds(0), secure); }
 
+Result<TokenClaims> AuthenticateRequest(const TokenVerifier& verifier,
+                                        const RequestCredentials& credentials) {
+  const TokenKinds bearer_kinds{TokenKind::kSession, TokenKind::kApi};
+  if (!Trim(credentials.authorization).empty()) {
+    const std::optional<std::string_view> token = BearerToken(credentials.authorization);
+    if (!token) return UnauthenticatedError("unsupported Authorization header (use Bearer)");
+    return verifier.Verify(*token, bearer_kinds);
+  }
+  if (const auto cookie = CookieValue(credentials.cookie, kSessionCookieName)) {
+    return verifier.Verify(*cookie, TokenKind::kSession);
+  }
+  if (!credentials.query_token.empty()) return verifier.Verify(credentials.query_token, bearer_kinds);
+  return UnauthenticatedError("missing credentials");
+}
+
 }  // namespace codesphere::auth

@@ -23,6 +23,16 @@ std::string_view TokenKindName(TokenKind kind) {
   return "unknown";
 }
 
+std::string TokenKinds::ToString() const {
+  std::string out;
+  for (TokenKind k : {TokenKind::kSession, TokenKind::kApi, TokenKind::kShareLink}) {
+    if (!contains(k)) continue;
+    if (!out.empty()) out += " or ";
+    out += TokenKindName(k);
+  }
+  return out.empty() ? "nothing" : out;
+}
+
 IssuedToken::~IssuedToken() {
   if (!token_.empty()) sodium_memzero(token_.data(), token_.size());
 }

@@ -28,7 +28,7 @@ void KeyringTokenVerifier::SetKeyring(std::shared_ptr<const Keyring> keyring) {
 }
 
 Result<TokenClaims> KeyringTokenVerifier::Verify(std::string_view token,
-                                                 TokenKind expected) const {
+                                                 TokenKinds accepted) const {
   if (!internal::EnsureSodium().ok()) return Refuse("token verification is unavailable");
   if (token.empty()) return Refuse("missing token");
   if (token.size() > options_.max_token_length) return Refuse("malformed token: too long");
@@ -61,8 +61,8 @@ Result<TokenClaims> KeyringTokenVerifier::Verify(std::string_view token,
     // Only a holder of our key could have signed this: a bug or a newer format, not an attack.
     return Refuse("malformed token payload: " + std::string(claims.error().message()));
   }
-  if (claims->kind != expected) {
-    return Refuse("wrong token kind: expected " + std::string(TokenKindName(expected)) +
+  if (!accepted.contains(claims->kind)) {
+    return Refuse("wrong token kind: expected " + accepted.ToString() +
                   ", got " + std::string(TokenKindName(claims->kind)));
   }
   const auto now = clock_.WallNow();

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
@@ -109,6 +112,23 @@ TEST(RateLimiterTest, EvictionIsLeastRecentlyUsed) {
   EXPECT_EQ(limiter.size(), 2u);
   EXPECT_FALSE(limiter.Acquire("a").allowed);  // a kept its state
   EXPECT_TRUE(limiter.Acquire("b").allowed);   // b started afresh
+}
+
+TEST(RateLimiterTest, ConcurrentCallersGetExactlyTheBurst) {
+  FakeClock clock;
+  RateLimiter limiter(clock, Options(37, seconds(60)));
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (limiter.Acquire("shared").allowed) ++allowed;
+        limiter.Acquire("other-" + std::to_string(i));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(allowed.load(), 37);
 }
 
 TEST(RateLimiterTest, AllowedDecisionIsOk) {

@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "codesphere/auth/keys.h"
+#include "codesphere/auth/secret.h"
 #include "codesphere/auth/token_verifier.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
@@ -274,6 +276,29 @@ TEST_F(TokenTest, MalformedTokensOfEveryShapeAreUnauthenticated) {
     EXPECT_FALSE(verifier_.Verify(t, TokenKind::kSession).has_value());
   }
 }
+
+TEST_F(TokenTest, HugePartsAreRefusedEvenWithALenientLengthLimit) {
+  TokenVerifierOptions options;
+  options.max_token_length = std::size_t{1} << 22;
+  KeyringTokenVerifier lenient(ring_, clock_, options);
+  const std::string good = Session();
+  const std::string payload = good.substr(0, good.find('.'));
+  const std::string sig = good.substr(good.find('.') + 1);
+  EXPECT_OK(lenient.Verify(good, TokenKind::kSession));
+  for (const std::string& t : {std::string(1 << 21, 'A') + "." + sig,
+                               payload + "." + std::string(1 << 21, 'A'),
+                               payload + std::string(4000, 'A') + "." + sig}) {
+    EXPECT_THAT(lenient.Verify(t, TokenKind::kSession), StatusIs(StatusCode::kUnauthenticated));
+  }
+}
+
+// Secret-holding types must never be streamable (STYLE.md §9, auth).
+template <typename T>
+concept Streamable = requires(std::ostream& os, const T& t) { os << t; };
+static_assert(!Streamable<IssuedToken>);
+static_assert(!Streamable<SigningKey>);
+static_assert(!Streamable<SecretBytes>);
+static_assert(!Streamable<Keyring>);
 
 TEST_F(TokenTest, ConcurrentIssueVerifyAndRotateAgree) {
   auto ring = std::make_shared<Keyring>(*ring_);

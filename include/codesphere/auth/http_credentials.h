@@ -1,13 +1,18 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Where HTTP requests carry credentials (docs/platform.md): the `cs_session` cookie for
-// browsers, `Authorization: Bearer <token>` for API clients. Pure string helpers, no I/O.
+// browsers, `Authorization: Bearer <token>` for API clients, `?token=` for WebSockets.
+// String helpers and `AuthenticateRequest`; no I/O.
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "codesphere/auth/token.h"
+#include "codesphere/auth/token_verifier.h"
+#include "codesphere/base/result.h"
 
 namespace codesphere::auth {
 
@@ -29,5 +34,24 @@ std::optional<std::string_view> CookieValue(std::string_view cookie_header,
 std::string SessionCookie(std::string_view token, std::chrono::seconds max_age, bool secure);
 // A `Set-Cookie` header value that deletes the session cookie (logout).
 std::string ClearSessionCookie(bool secure);
+
+// What an HTTP request or WebSocket upgrade carries; empty views for what is absent.
+struct RequestCredentials {
+  // The `Authorization` header value.
+  std::string_view authorization;
+  // The `Cookie` header value.
+  std::string_view cookie;
+  // The URL-decoded `token` query parameter (WebSockets from browsers that cannot set headers).
+  std::string_view query_token;
+};
+
+// Finds the request's token and verifies it. The first credential present decides, in this
+// order: `Authorization` (must be `Bearer`; a session or API token), the `cs_session` cookie
+// (a session token), `query_token` (a session or API token). A bad credential is refused
+// even if a later one would pass, so one request never carries two identities.
+// Returns the claims, or kUnauthenticated ("missing credentials", an unsupported
+// `Authorization` scheme, or the verifier's reason).
+Result<TokenClaims> AuthenticateRequest(const TokenVerifier& verifier,
+                                        const RequestCredentials& credentials);
 
 }  // namespace codesphere::auth

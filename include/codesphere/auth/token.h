@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,27 @@ enum class TokenKind : std::uint8_t {
 
 // "session", "api", "share-link".
 std::string_view TokenKindName(TokenKind kind);
+
+// A set of token kinds, e.g. what an endpoint accepts: `TokenKind::kSession` converts to the
+// set of that one kind; `TokenKinds{TokenKind::kSession, TokenKind::kApi}` for API routes that
+// take either.
+class TokenKinds {
+ public:
+  constexpr TokenKinds(TokenKind kind)  // NOLINT(google-explicit-constructor): a one-kind set
+      : bits_(Bit(kind)) {}
+  constexpr TokenKinds(std::initializer_list<TokenKind> kinds) {
+    for (TokenKind k : kinds) bits_ |= Bit(k);
+  }
+  constexpr bool contains(TokenKind kind) const { return (bits_ & Bit(kind)) != 0; }
+  // "session", "session or api", ...
+  std::string ToString() const;
+
+ private:
+  static constexpr std::uint8_t Bit(TokenKind kind) {
+    return static_cast<std::uint8_t>(1u << static_cast<unsigned>(kind));
+  }
+  std::uint8_t bits_ = 0;
+};
 
 // The verified content of a token.
 struct TokenClaims {

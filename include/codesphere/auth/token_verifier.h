@@ -18,7 +18,8 @@
 
 namespace codesphere::auth {
 
-// Checks tokens. Every failure is kUnauthenticated (the HTTP layer answers 401) with a message
+// Checks tokens. A verifier is always told which kinds it accepts, so a share link can never
+// pass as a session. Every failure is kUnauthenticated (the HTTP layer answers 401) with a message
 // naming the reason (malformed, bad signature, unknown key, expired, wrong kind, revoked); the
 // message never echoes the token.
 //
@@ -30,8 +31,8 @@ class TokenVerifier {
   TokenVerifier(const TokenVerifier&) = delete;
   TokenVerifier& operator=(const TokenVerifier&) = delete;
 
-  // Verifies `token` and that its kind is `expected`; returns its claims.
-  virtual Result<TokenClaims> Verify(std::string_view token, TokenKind expected) const = 0;
+  // Verifies `token` and that its kind is one of `accepted`; returns its claims.
+  virtual Result<TokenClaims> Verify(std::string_view token, TokenKinds accepted) const = 0;
 };
 
 struct TokenVerifierOptions {
@@ -61,7 +62,7 @@ class KeyringTokenVerifier final : public TokenVerifier {
   void SetKeyring(std::shared_ptr<const Keyring> keyring);
 
   // auth::TokenVerifier
-  Result<TokenClaims> Verify(std::string_view token, TokenKind expected) const override;
+  Result<TokenClaims> Verify(std::string_view token, TokenKinds accepted) const override;
 
  private:
   std::atomic<std::shared_ptr<const Keyring>> keyring_;
