@@ -38,7 +38,7 @@ bool HostProcessWithArgument(const std::string& token);
 // The whole content of a host file ("" when unreadable).
 std::string ReadWholeFile(const std::filesystem::path& path);
 
-// A root-owned host file (mode 0600, known content) that attacks aim at.
+// A host file (mode 0600, known content, owned by the test's user) that attacks aim at.
 class HostCanary {
  public:
   explicit HostCanary(const std::filesystem::path& dir);

@@ -157,6 +157,7 @@ void RunInitSteps(const InitPlan& plan) {
   CloseAllExcept(keep, 3);
   for (int fd = 0; fd < 3; ++fd) syscall(SYS_close, fd);
   ResetSignals();
+  syscall(SYS_umask, 022);  // the generated root must not depend on the supervisor's umask
   syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // 2. Wait until the supervisor wrote our uid/gid maps and put us into the cgroups.
   char go = 0;
@@ -206,6 +207,7 @@ void RunInitSteps(const InitPlan& plan) {
 void RunExecSteps(const ExecPlan& plan) {
   const int report = plan.report_fd;
   ResetSignals();
+  syscall(SYS_umask, 022);
   // 1. Join the sandbox's cgroups (the descriptors were opened by the supervisor).
   for (int fd : plan.cgroup_procs_fds) {
     if (syscall(SYS_write, fd, "0", 1) != 1) ChildFail(report, kStepJoinCgroup, errno);
