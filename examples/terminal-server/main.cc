@@ -63,6 +63,7 @@ struct Flags {
   std::uint16_t port = 7681;
   std::size_t scrollback = 1 << 20;
   std::size_t max_queue = 1 << 20;
+  std::size_t max_read = 64 << 10;
   int threads = 1;
   std::vector<std::string> command;
 };
@@ -70,7 +71,7 @@ struct Flags {
 void Usage() {
   std::fprintf(stderr,
                "usage: codesphere-term [--host 127.0.0.1] [--port 7681] [--scrollback BYTES]\n"
-               "                       [--queue BYTES] [--threads N] -- COMMAND [ARGS...]\n");
+               "                       [--queue BYTES] [--read BYTES] [--threads N] -- COMMAND [ARGS...]\n");
 }
 
 bool ParseSize(std::string_view s, std::size_t& out) {
@@ -96,6 +97,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       f.scrollback = n;
     } else if (a == "--queue" && ParseSize(v, n) && n >= 4096) {
       f.max_queue = n;
+    } else if (a == "--read" && ParseSize(v, n) && n >= 4096 && n <= (1 << 20)) {
+      f.max_read = n;
     } else if (a == "--threads" && ParseSize(v, n) && n >= 1 && n <= 64) {
       f.threads = static_cast<int>(n);
     } else {
@@ -188,6 +191,7 @@ class TerminalServer {
   static pty::MultiplexerOptions MuxOptions(const Flags& f) {
     pty::MultiplexerOptions o;
     o.scrollback_bytes = f.scrollback;
+    o.max_read_bytes = f.max_read;
     return o;
   }
 

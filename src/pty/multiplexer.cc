@@ -28,7 +28,6 @@ namespace codesphere::pty {
 namespace internal {
 
 constexpr std::size_t kMinReadHint = 4096;
-constexpr std::size_t kMaxReadHint = 64 << 10;
 constexpr std::size_t kMinScrollback = 4096;
 
 // A timer used as a wake-up signal: Wait() suspends until Notify() (or cancellation).
@@ -164,7 +163,8 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
       }
       self->ring.Commit(*n);
       // Adapt the read size: big while output streams, small (less memory) when idle.
-      self->read_hint = *n == span.size() ? std::min(kMaxReadHint, self->read_hint * 2)
+      const std::size_t max_read = std::max(kMinReadHint, self->mux.max_read_bytes);
+      self->read_hint = *n == span.size() ? std::min(max_read, self->read_hint * 2)
                                           : std::max(kMinReadHint, self->read_hint / 2);
       for (const auto& v : self->viewers) v->wake.Notify();
     }

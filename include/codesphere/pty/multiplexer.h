@@ -56,6 +56,10 @@ struct MultiplexerOptions {
   std::size_t viewer_lag_bytes = 256 << 10;
   // Largest output frame sent to a viewer. Default: 64 KiB.
   std::size_t max_output_frame = 64 << 10;
+  // Largest batch taken from the PTY in one read (reads start at 4 KiB and double while they
+  // come back full). Smaller batches reach viewers sooner, larger ones cost fewer wake-ups.
+  // Default: 64 KiB.
+  std::size_t max_read_bytes = 64 << 10;
   // Input queued for a program that does not read it; more is refused with
   // kResourceExhausted. Default: 256 KiB.
   std::size_t max_pending_input = 256 << 10;
