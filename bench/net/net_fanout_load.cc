@@ -8,7 +8,11 @@
 // the transport that codesphere-collab is built on.
 //
 // Usage: net_fanout_load [--clients 200] [--rooms 1] [--rate 5] [--seconds 10] [--size 40]
+//                        [--server-cmd "node bench/net/node/fanout_server.mjs"]
+// With --server-cmd the same protocol is served by another program (started with PORT=<port>
+// in its environment), for a same-run comparison; its RSS and CPU are read from /proc.
 
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +25,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +36,7 @@
 #include <vector>
 
 #include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
@@ -49,13 +56,29 @@ struct Args {
   double rate = 5;
   double seconds = 10;
   std::size_t size = 40;
+  std::string server_cmd;
 };
 
-long RssBytes() {
-  std::ifstream statm("/proc/self/statm");
+long RssBytes(pid_t pid) {
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * sysconf(_SC_PAGESIZE);
+}
+
+// User + system CPU seconds of `pid` (fields 14 and 15 of /proc/<pid>/stat).
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::size_t close = content.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(content.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::atof(field.c_str());
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double CpuSeconds() {
@@ -93,13 +116,8 @@ int RunServer(int in_fd, int out_fd) {
   std::string port = "PORT " + std::to_string((*server)->port()) + "\n";
   if (write(out_fd, port.data(), port.size()) < 0) return 1;
   std::thread io_thread([&] { io.run(); });
-  char buf[64];
-  for (;;) {
-    ssize_t n = read(in_fd, buf, sizeof(buf));
-    if (n <= 0 || std::strncmp(buf, "QUIT", 4) == 0) break;
-    char reply[128];
-    int len = std::snprintf(reply, sizeof(reply), "RSS %ld CPU %.6f\n", RssBytes(), CpuSeconds());
-    if (write(out_fd, reply, len) < 0) break;
+  char buf[16];
+  while (read(in_fd, buf, sizeof(buf)) > 0) {
   }
   (*server)->Stop([&] { work.reset(); });
   io_thread.join();
@@ -111,13 +129,23 @@ struct ServerStatsReply {
   double cpu = 0;
 };
 
-ServerStatsReply AskServer(int to_fd, int from_fd) {
-  if (write(to_fd, "STATS\n", 6) < 0) return {};
-  char buf[128] = {};
-  ssize_t n = read(from_fd, buf, sizeof(buf) - 1);
-  ServerStatsReply r;
-  if (n > 0) std::sscanf(buf, "RSS %ld CPU %lf", &r.rss, &r.cpu);
-  return r;
+ServerStatsReply AskServer(pid_t pid) { return {RssBytes(pid), ProcessCpuSeconds(pid)}; }
+
+// A free loopback port (bound then released).
+int FreePort() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return a.local_endpoint().port();
+}
+
+bool CanConnect(int port) {
+  asio::io_context io;
+  asio::ip::tcp::socket s(io);
+  std::error_code ec;
+  s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                    static_cast<std::uint16_t>(port)),
+            ec);
+  return !ec;
 }
 
 }  // namespace
@@ -132,6 +160,7 @@ int main(int argc, char** argv) {
     else if (k == "--rate") args.rate = v;
     else if (k == "--seconds") args.seconds = v;
     else if (k == "--size") args.size = std::max<std::size_t>(16, static_cast<std::size_t>(v));
+    else if (k == "--server-cmd") args.server_cmd = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
@@ -139,20 +168,37 @@ int main(int argc, char** argv) {
   }
   int to_child[2], from_child[2];
   if (pipe(to_child) != 0 || pipe(from_child) != 0) return 1;
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(to_child[1]);
-    close(from_child[0]);
-    _exit(RunServer(to_child[0], from_child[1]));
+  int port = 0;
+  pid_t pid;
+  if (args.server_cmd.empty()) {
+    pid = fork();
+    if (pid == 0) {
+      close(to_child[1]);
+      close(from_child[0]);
+      _exit(RunServer(to_child[0], from_child[1]));
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    char line[64] = {};
+    if (read(from_child[0], line, sizeof(line) - 1) <= 0) return 1;
+    port = std::atoi(line + 5);
+  } else {
+    port = FreePort();
+    pid = fork();
+    if (pid == 0) {
+      std::string env = "PORT=" + std::to_string(port);
+      putenv(env.data());
+      setenv("HOST", "127.0.0.1", 1);
+      execl("/bin/sh", "sh", "-c", ("exec " + args.server_cmd).c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 1000 && !CanConnect(port); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
-  close(to_child[0]);
-  close(from_child[1]);
-  char line[64] = {};
-  if (read(from_child[0], line, sizeof(line) - 1) <= 0) return 1;
-  int port = std::atoi(line + 5);
   SetMinLogLevel(LogLevel::kWarning);
 
-  ServerStatsReply before = AskServer(to_child[1], from_child[0]);
+  ServerStatsReply before = AskServer(pid);
   asio::io_context io;
   auto work = asio::make_work_guard(io);
   std::thread io_thread([&] { io.run(); });
@@ -194,7 +240,7 @@ int main(int argc, char** argv) {
   double connect_s = std::chrono::duration<double>(Clock::now() - t_connect).count();
   // Let the server finish registering the last peers before measuring idle memory.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  ServerStatsReply idle = AskServer(to_child[1], from_child[0]);
+  ServerStatsReply idle = AskServer(pid);
 
   // Sending phase: one timer per client, staggered.
   std::atomic<bool> sending{true};
@@ -213,7 +259,7 @@ int main(int argc, char** argv) {
     });
   };
   auto t_start = Clock::now();
-  ServerStatsReply busy_before = AskServer(to_child[1], from_child[0]);
+  ServerStatsReply busy_before = AskServer(pid);
   double driver_cpu_before = CpuSeconds();
   for (int i = 0; i < args.clients; ++i) {
     timers.push_back(std::make_unique<asio::steady_timer>(io));
@@ -233,14 +279,15 @@ int main(int argc, char** argv) {
   while (delivered.load() < expected && Clock::now() < drain_deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ServerStatsReply busy_after = AskServer(to_child[1], from_child[0]);
+  ServerStatsReply busy_after = AskServer(pid);
   double driver_cpu = CpuSeconds() - driver_cpu_before;
   for (auto& t : timers) asio::post(io, [&t] { t->cancel(); });
   for (auto& s : sockets) {
     if (s) s->Close();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  if (write(to_child[1], "QUIT\n", 5) < 0) return 1;
+  close(to_child[1]);  // the forked server stops on EOF
+  if (!args.server_cmd.empty()) kill(pid, SIGTERM);
   waitpid(pid, nullptr, 0);
   work.reset();
   io.stop();

@@ -54,14 +54,19 @@ Server::Impl::Impl(asio::any_io_executor ex, ServerOptions opts)
       accept_retry_timer(strand) {}
 
 void Server::Impl::DoAccept() {
+  // The connection's strand exists before the socket, so that the socket and every object of
+  // the connection share it.
+  internal::Strand conn_strand = asio::make_strand(executor);
   acceptor.async_accept(
-      asio::make_strand(executor),
-      [self = shared_from_this()](const std::error_code& ec, asio::ip::tcp::socket socket) {
-        self->OnAccepted(ec, std::move(socket));
+      asio::any_io_executor(conn_strand),
+      [self = shared_from_this(), conn_strand](const std::error_code& ec,
+                                               asio::ip::tcp::socket socket) {
+        self->OnAccepted(ec, std::move(socket), conn_strand);
       });
 }
 
-void Server::Impl::OnAccepted(const std::error_code& ec, asio::ip::tcp::socket socket) {
+void Server::Impl::OnAccepted(const std::error_code& ec, asio::ip::tcp::socket socket,
+                              const internal::Strand& conn_strand) {
   if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
   if (ec) {
     // EMFILE and friends: back off instead of spinning.
@@ -88,9 +93,6 @@ void Server::Impl::OnAccepted(const std::error_code& ec, asio::ip::tcp::socket s
   internal::Inc(metrics->connections_total);
   internal::Add(metrics->connections_open, 1);
   std::uint64_t id = internal::NextConnectionId();
-  // The socket was accepted onto a fresh strand; every object of this connection shares it.
-  auto strand_ex = socket.get_executor().target<internal::Strand>();
-  internal::Strand conn_strand = strand_ex != nullptr ? *strand_ex : asio::make_strand(executor);
   auto transport = std::make_shared<internal::Transport>(std::move(socket), tls,
                                                          /*server_side=*/true,
                                                          internal::FormatEndpoint(remote));

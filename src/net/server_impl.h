@@ -39,7 +39,8 @@ struct Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   Impl(asio::any_io_executor executor, ServerOptions options);
 
   void DoAccept();
-  void OnAccepted(const std::error_code& ec, asio::ip::tcp::socket socket);
+  void OnAccepted(const std::error_code& ec, asio::ip::tcp::socket socket,
+                  const internal::Strand& conn_strand);
 
   // Session registry, keyed by connection id (an HTTP session hands its id on to the
   // WebSocket or proxy relay that replaces it).
