@@ -86,33 +86,8 @@ Status MakeDir(const std::string& path) {
 
 }  // namespace
 
-Status WriteCgroupFile(const std::string& path, const std::string& value) {
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "open " + path);
-  ssize_t n = write(fd, value.data(), value.size());
-  int err = errno;
-  close(fd);
-  if (n != static_cast<ssize_t>(value.size())) {
-    return ErrnoToStatus(err, "write '" + value + "' to " + path);
-  }
-  return OkStatus();
-}
-
-Result<std::string> ReadCgroupFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "open " + path);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
-  int err = errno;
-  close(fd);
-  if (n < 0) return ErrnoToStatus(err, "read " + path);
-  return out;
-}
-
 Result<uint64_t> ReadCgroupNumber(const std::string& path) {
-  CODESPHERE_ASSIGN_OR_RETURN(std::string text, ReadCgroupFile(path));
+  CODESPHERE_ASSIGN_OR_RETURN(std::string text, ReadKernelFile(path));
   if (text.rfind("max", 0) == 0) return UINT64_MAX;
   char* end = nullptr;
   errno = 0;
@@ -122,7 +97,7 @@ Result<uint64_t> ReadCgroupNumber(const std::string& path) {
 }
 
 Result<uint64_t> ReadCgroupKey(const std::string& path, const std::string& key) {
-  CODESPHERE_ASSIGN_OR_RETURN(std::string text, ReadCgroupFile(path));
+  CODESPHERE_ASSIGN_OR_RETURN(std::string text, ReadKernelFile(path));
   std::istringstream in(text);
   std::string k;
   uint64_t v;
@@ -167,7 +142,7 @@ Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_n
   for (const CgroupMount& m : mounts) {
     if (!m.v2 || !own.count("")) continue;
     std::string dir = Join(m, own[""]);
-    auto controllers = ReadCgroupFile(dir + "/cgroup.controllers");
+    auto controllers = ReadKernelFile(dir + "/cgroup.controllers");
     if (!controllers.ok() || controllers->find("memory") == std::string::npos ||
         controllers->find("pids") == std::string::npos) {
       continue;
@@ -178,7 +153,7 @@ Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_n
     std::string parent = dir + "/" + parent_name;
     CODESPHERE_RETURN_IF_ERROR(MakeDir(parent));
     for (const std::string& d : {dir, parent}) {
-      Status s = WriteCgroupFile(d + "/cgroup.subtree_control", "+memory +pids +cpu");
+      Status s = WriteKernelFile(d + "/cgroup.subtree_control", "+memory +pids +cpu");
       if (!s.ok()) {
         return FailedPreconditionError("cgroup v2: cannot enable memory, pids, cpu in " + d +
                                        " (" + std::string(s.message()) + ")");

@@ -16,6 +16,7 @@
 #include "codesphere/base/result.h"
 #include "codesphere/base/status.h"
 #include "codesphere/sandbox/unique_fd.h"
+#include "sandbox/linux/kernel_files.h"
 
 namespace codesphere::sandbox::internal {
 
@@ -71,9 +72,7 @@ std::unique_ptr<CgroupManager> NewCgroupV1Manager(std::map<std::string, std::str
 // v2: the parent directory (its cgroup.subtree_control must enable memory, pids, cpu).
 std::unique_ptr<CgroupManager> NewCgroupV2Manager(std::string parent);
 
-// Shared file helpers.
-Status WriteCgroupFile(const std::string& path, const std::string& value);
-Result<std::string> ReadCgroupFile(const std::string& path);
+// File helpers for cgroupfs (over kernel_files.h).
 // Reads "key value" lines (memory.events, cpu.stat, memory.oom_control) for `key`.
 Result<uint64_t> ReadCgroupKey(const std::string& path, const std::string& key);
 Result<uint64_t> ReadCgroupNumber(const std::string& path);

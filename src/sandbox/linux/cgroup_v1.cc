@@ -32,7 +32,7 @@ class CgroupV1 final : public SandboxCgroup {
   }
   Status AddProcess(pid_t pid) override {
     for (const auto& [controller, dir] : dirs_) {
-      CODESPHERE_RETURN_IF_ERROR(WriteCgroupFile(dir + "/cgroup.procs", std::to_string(pid)));
+      CODESPHERE_RETURN_IF_ERROR(WriteKernelFile(dir + "/cgroup.procs", std::to_string(pid)));
     }
     return OkStatus();
   }
@@ -52,7 +52,7 @@ class CgroupV1 final : public SandboxCgroup {
   Status KillAll() override {
     for (int round = 0; round < 100; ++round) {
       CODESPHERE_ASSIGN_OR_RETURN(std::string procs,
-                                  ReadCgroupFile(dirs_.at("pids") + "/cgroup.procs"));
+                                  ReadKernelFile(dirs_.at("pids") + "/cgroup.procs"));
       std::istringstream in(procs);
       pid_t pid;
       bool any = false;
@@ -110,23 +110,23 @@ class CgroupV1Manager final : public CgroupManager {
     if (l.memory_bytes != 0) {
       const std::string& mem = dirs.at("memory");
       CODESPHERE_RETURN_IF_ERROR(
-          WriteCgroupFile(mem + "/memory.limit_in_bytes", std::to_string(l.memory_bytes)));
+          WriteKernelFile(mem + "/memory.limit_in_bytes", std::to_string(l.memory_bytes)));
       // With swap accounting, memory+swap gets the same cap: no swapping past the limit.
       struct stat st;
       std::string memsw = mem + "/memory.memsw.limit_in_bytes";
       if (stat(memsw.c_str(), &st) == 0) {
-        CODESPHERE_RETURN_IF_ERROR(WriteCgroupFile(memsw, std::to_string(l.memory_bytes)));
+        CODESPHERE_RETURN_IF_ERROR(WriteKernelFile(memsw, std::to_string(l.memory_bytes)));
       }
     }
     if (l.pids != 0) {
       CODESPHERE_RETURN_IF_ERROR(
-          WriteCgroupFile(dirs.at("pids") + "/pids.max", std::to_string(l.pids)));
+          WriteKernelFile(dirs.at("pids") + "/pids.max", std::to_string(l.pids)));
     }
     if (l.cpu_millis != 0) {
       const std::string& cpu = dirs.at("cpu");
-      CODESPHERE_RETURN_IF_ERROR(WriteCgroupFile(cpu + "/cpu.cfs_period_us", "100000"));
+      CODESPHERE_RETURN_IF_ERROR(WriteKernelFile(cpu + "/cpu.cfs_period_us", "100000"));
       CODESPHERE_RETURN_IF_ERROR(
-          WriteCgroupFile(cpu + "/cpu.cfs_quota_us", std::to_string(l.cpu_millis * 100)));
+          WriteKernelFile(cpu + "/cpu.cfs_quota_us", std::to_string(l.cpu_millis * 100)));
     }
     return OkStatus();
   }

@@ -33,7 +33,7 @@ class CgroupV2 final : public SandboxCgroup {
     return fds;
   }
   Status AddProcess(pid_t pid) override {
-    return WriteCgroupFile(dir_ + "/cgroup.procs", std::to_string(pid));
+    return WriteKernelFile(dir_ + "/cgroup.procs", std::to_string(pid));
   }
   Result<CgroupUsage> Usage() override {
     CgroupUsage usage;
@@ -45,8 +45,8 @@ class CgroupV2 final : public SandboxCgroup {
     return usage;
   }
   Status KillAll() override {
-    if (Exists(dir_ + "/cgroup.kill")) return WriteCgroupFile(dir_ + "/cgroup.kill", "1");
-    CODESPHERE_ASSIGN_OR_RETURN(std::string procs, ReadCgroupFile(dir_ + "/cgroup.procs"));
+    if (Exists(dir_ + "/cgroup.kill")) return WriteKernelFile(dir_ + "/cgroup.kill", "1");
+    CODESPHERE_ASSIGN_OR_RETURN(std::string procs, ReadKernelFile(dir_ + "/cgroup.procs"));
     std::istringstream in(procs);
     pid_t pid;
     while (in >> pid) kill(pid, SIGKILL);
@@ -80,17 +80,17 @@ class CgroupV2Manager final : public CgroupManager {
  private:
   static Status Apply(const std::string& dir, const CgroupLimits& l) {
     if (l.memory_bytes != 0) {
-      CODESPHERE_RETURN_IF_ERROR(WriteCgroupFile(dir + "/memory.max", std::to_string(l.memory_bytes)));
+      CODESPHERE_RETURN_IF_ERROR(WriteKernelFile(dir + "/memory.max", std::to_string(l.memory_bytes)));
       if (Exists(dir + "/memory.swap.max")) {
-        CODESPHERE_RETURN_IF_ERROR(WriteCgroupFile(dir + "/memory.swap.max", "0"));
+        CODESPHERE_RETURN_IF_ERROR(WriteKernelFile(dir + "/memory.swap.max", "0"));
       }
     }
     if (l.pids != 0) {
-      CODESPHERE_RETURN_IF_ERROR(WriteCgroupFile(dir + "/pids.max", std::to_string(l.pids)));
+      CODESPHERE_RETURN_IF_ERROR(WriteKernelFile(dir + "/pids.max", std::to_string(l.pids)));
     }
     if (l.cpu_millis != 0) {
       CODESPHERE_RETURN_IF_ERROR(
-          WriteCgroupFile(dir + "/cpu.max", std::to_string(l.cpu_millis * 100) + " 100000"));
+          WriteKernelFile(dir + "/cpu.max", std::to_string(l.cpu_millis * 100) + " 100000"));
     }
     return OkStatus();
   }

@@ -26,6 +26,7 @@
 #include "sandbox/child_process.h"
 #include "sandbox/linux/cgroup.h"
 #include "sandbox/linux/child.h"
+#include "sandbox/linux/kernel_files.h"
 #include "sandbox/linux/net_ns.h"
 #include "sandbox/linux/spawner.h"
 #include "sandbox/linux/user_ns.h"
@@ -161,6 +162,12 @@ Status LinuxSandbox::Init() {
 
   Status status = internal::WriteIdMaps(pid, ids);
   if (status.ok()) status = cgroup_->AddProcess(pid);
+  // The OOM killer should pick the offender, never pid 1 (whose death ends the sandbox).
+  // Best effort: lowering the score needs CAP_SYS_RESOURCE, which some hosts withhold; the
+  // reaper's tiny footprint keeps it last in line anyway.
+  if (status.ok() && !internal::WriteProcFile(pid, "oom_score_adj", "-1000").ok()) {
+    LogDebug("cannot protect the sandbox init from the OOM killer", {{"sandbox", id_}});
+  }
   if (status.ok() && !internal::WriteFully(sync.second.get(), "x", 1)) {
     status = ErrnoToStatus(errno, "releasing the sandbox init");
   }

@@ -11,21 +11,9 @@
 
 #include <string>
 
+#include "sandbox/linux/kernel_files.h"
+
 namespace codesphere::sandbox::internal {
-namespace {
-
-Status WriteProcFile(pid_t pid, const char* name, const std::string& content) {
-  std::string path = "/proc/" + std::to_string(pid) + "/" + name;
-  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "open " + path);
-  ssize_t n = write(fd, content.data(), content.size());
-  int err = errno;
-  close(fd);
-  if (n != static_cast<ssize_t>(content.size())) return ErrnoToStatus(err, "write " + path);
-  return OkStatus();
-}
-
-}  // namespace
 
 Result<uint32_t> IdAllocator::Allocate() {
   std::lock_guard<std::mutex> lock(mu_);
