@@ -481,6 +481,36 @@ Result<int> MetadataStore::SchemaVersion() {
   return static_cast<int>(version);
 }
 
+Status MetadataStore::BackupTo(const std::filesystem::path& destination) {
+  sqlite3* dest = nullptr;
+  const int open_rc = sqlite3_open_v2(destination.c_str(), &dest,
+                                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (open_rc != SQLITE_OK) {
+    Status st = SqliteError(dest, open_rc, "open backup " + destination.string());
+    sqlite3_close_v2(dest);
+    return st;
+  }
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  sqlite3_backup* backup = sqlite3_backup_init(dest, "main", impl_->db, "main");
+  if (backup == nullptr) {
+    Status st = SqliteError(dest, sqlite3_extended_errcode(dest), "backup " + destination.string());
+    sqlite3_close_v2(dest);
+    return st;
+  }
+  // One step copies every page: the metadata database is small, and holding the mutex keeps
+  // this connection's writers out for the duration.
+  const int step_rc = sqlite3_backup_step(backup, -1);
+  sqlite3_backup_finish(backup);
+  Status st = step_rc == SQLITE_DONE
+                  ? OkStatus()
+                  : SqliteError(dest, step_rc, "backup " + destination.string());
+  if (st.ok() && sqlite3_close_v2(dest) != SQLITE_OK) {
+    return InternalError("close backup " + destination.string());
+  }
+  if (!st.ok()) sqlite3_close_v2(dest);
+  return st;
+}
+
 // ---- users -----------------------------------------------------------------------------------
 
 Status MetadataStore::CreateUser(const UserRecord& user) {

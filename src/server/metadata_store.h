@@ -139,6 +139,11 @@ class MetadataStore {
   // The schema version the database is at (== the number of migrations applied).
   Result<int> SchemaVersion();
 
+  // Writes a consistent copy of the whole database to `destination` (SQLite online backup;
+  // safe while the store is in use, unlike copying the file and its WAL). The copy is a
+  // self-contained database that `Open` accepts. Replaces an existing file.
+  Status BackupTo(const std::filesystem::path& destination);
+
   // ---- users
   // kInvalidArgument for an empty id or username; kAlreadyExists for a taken id or username.
   Status CreateUser(const UserRecord& user);

@@ -64,6 +64,21 @@ TEST_F(MetadataStoreTest, DataSurvivesReopening) {
   EXPECT_EQ(p, Project("p1", "u-alice"));
 }
 
+TEST_F(MetadataStoreTest, BackupIsAConsistentOpenableCopy) {
+  ASSERT_OK(store_->CreateProject(Project("p1", "u-alice")));
+  const auto backup = dir_.path() / "backup.sqlite";
+  ASSERT_OK(store_->BackupTo(backup));
+  // Changes after the backup stay out of it.
+  ASSERT_OK(store_->CreateProject(Project("p2", "u-bob")));
+  ASSERT_OK_AND_ASSIGN(auto restored, MetadataStore::Open(backup));
+  ASSERT_OK_AND_ASSIGN(ProjectRecord p1, restored->GetProject("p1"));
+  EXPECT_EQ(p1, Project("p1", "u-alice"));
+  EXPECT_THAT(restored->GetProject("p2"), StatusIs(StatusCode::kNotFound));
+  ASSERT_OK_AND_ASSIGN(int version, restored->SchemaVersion());
+  EXPECT_EQ(version, static_cast<int>(MetadataMigrations().size()));
+  EXPECT_FALSE(store_->BackupTo(dir_.path() / "missing" / "dir" / "b.sqlite").ok());
+}
+
 TEST(MetadataStoreMigrationTest, UpgradesInOrderAndKeepsData) {
   TempDir dir;
   const auto path = dir.path() / "m.sqlite";
