@@ -197,6 +197,19 @@ TEST_F(ServerTest, IdleConnectionTimesOut) {
   EXPECT_EQ(StatusOf(partial.ReadResponse()), 408);
 }
 
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosed) {
+  ServerOptions o;
+  o.max_connections = 1;
+  StartServer(o);
+  RawClient first(port_);
+  first.Write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(StatusOf(first.ReadResponse()), 200);
+  RawClient second(port_);
+  EXPECT_TRUE(second.WaitForClose());
+  first.Write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(StatusOf(first.ReadResponse()), 200);
+}
+
 TEST_F(ServerTest, CreateFailsOnBadHostAndBusyPort) {
   ServerOptions bad;
   bad.host = "not-an-ip";
