@@ -15,6 +15,8 @@ namespace {
 constexpr std::size_t kReadBufferSize = 64 * 1024;
 constexpr std::size_t kMaxGatherChunks = 64;
 constexpr std::size_t kMaxGatherBytes = 1 << 20;
+// How long a closing connection may take to flush its queue before it is cut.
+constexpr std::chrono::seconds kFlushDeadline{30};
 
 // Plain sockets read into a per-thread buffer after a readiness wait, so an idle connection
 // holds no read buffer of its own (10,000+ mostly idle WebSockets).
@@ -222,6 +224,12 @@ void Transport::CloseGracefully(std::chrono::milliseconds linger) {
   if (closed_ || closing_) return;
   // Output queued so far is still sent; later Enqueue calls are dropped.
   on_data_ = [](const std::error_code&, const char*, std::size_t) {};
+  // A peer that does not read would keep the flush pending forever: bound it.
+  linger_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+  linger_timer_->expires_after(kFlushDeadline);
+  linger_timer_->async_wait([self = shared_from_this()](const std::error_code& timer_ec) {
+    if (!timer_ec) self->Close();
+  });
   OnDrained([self = shared_from_this(), linger] {
     self->closing_ = true;
     if (self->closed_) return;
@@ -231,7 +239,6 @@ void Transport::CloseGracefully(std::chrono::milliseconds linger) {
       self->Close();
       return;
     }
-    self->linger_timer_ = std::make_unique<asio::steady_timer>(self->socket_.get_executor());
     self->linger_timer_->expires_after(linger);
     self->linger_timer_->async_wait([self](const std::error_code& timer_ec) {
       if (!timer_ec) self->Close();
