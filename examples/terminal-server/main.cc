@@ -109,42 +109,66 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
   return true;
 }
 
-// A viewer's sink on one WebSocket: output as binary messages, events as JSON text. net's
-// Send only queues, so flow control waits until the socket's queue is below a mark
-// (net offers no drain notification; see docs/pty.md).
-class WebSocketSink final : public pty::ViewerSink {
+// Bytes handed to a WebSocket and not yet written. net's `Send(SharedBytes)` keeps a buffer
+// alive until it is written, so the buffer's deleter is an exact "written" notification (net
+// has no drain callback); it may run on any thread and posts back to `executor`.
+class WriteWindow : public std::enable_shared_from_this<WriteWindow> {
  public:
-  WebSocketSink(std::shared_ptr<net::WebSocket> ws, asio::any_io_executor ex, std::size_t mark)
-      : ws_(std::move(ws)), timer_(ex), mark_(mark) {}
+  WriteWindow(asio::any_io_executor executor, std::size_t mark)
+      : executor_(executor), timer_(executor), mark_(mark) {}
 
-  asio::awaitable<Status> Send(pty::Frame frame) override {
-    Status st;
-    if (frame.type == pty::FrameType::kOutput) {
-      st = ws_->Send(net::MakeSharedBytes(std::move(frame.data)), net::MessageKind::kBinary);
-    } else {
-      st = ws_->Send(codesphere::AsBytes(pty::BrowserEventJson(frame)), net::MessageKind::kText);
-      if (frame.type == pty::FrameType::kDetach) ws_->Close(net::CloseCode::kGoingAway, "closed");
-    }
-    if (!st.ok()) co_return st;
-    co_return co_await WaitForRoom(*ws_, timer_, mark_);
-  }
-
-  static asio::awaitable<Status> WaitForRoom(net::WebSocket& ws, asio::steady_timer& timer,
-                                             std::size_t mark) {
-    // A short fixed period: a long one would idle the PTY while the socket has room.
-    while (ws.is_open() && ws.queued_bytes() > mark) {
-      timer.expires_after(std::chrono::microseconds(500));
+  // Queues `bytes` on `ws`, then waits while more than the mark is unwritten.
+  asio::awaitable<Status> Send(net::WebSocket& ws, Bytes bytes) {
+    const std::size_t n = bytes.size();
+    in_flight_ += n;
+    auto self = shared_from_this();
+    net::SharedBytes shared(new Bytes(std::move(bytes)), [self, n](const Bytes* b) {
+      delete b;
+      asio::post(self->executor_, [self, n] { self->Written(n); });
+    });
+    if (Status st = ws.Send(std::move(shared), net::MessageKind::kBinary); !st.ok()) co_return st;
+    // Several senders (the sessions of one mux connection) may wait at once; `Written`
+    // wakes them all.
+    while (in_flight_ > mark_ && ws.is_open()) {
+      if (waiters_ == 0) timer_.expires_at(asio::steady_timer::time_point::max());
+      ++waiters_;
       std::error_code ec;
-      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      --waiters_;
     }
     if (!ws.is_open()) co_return codesphere::UnavailableError("websocket closed");
     co_return codesphere::OkStatus();
   }
 
  private:
-  std::shared_ptr<net::WebSocket> ws_;
+  void Written(std::size_t n) {
+    in_flight_ -= n;
+    if (waiters_ > 0 && in_flight_ <= mark_) timer_.cancel();
+  }
+
+  asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::size_t mark_;
+  std::size_t in_flight_ = 0;  // on executor_ only
+  int waiters_ = 0;
+};
+
+// A viewer's sink on one WebSocket: output as binary messages, events as JSON text.
+class WebSocketSink final : public pty::ViewerSink {
+ public:
+  WebSocketSink(std::shared_ptr<net::WebSocket> ws, asio::any_io_executor ex, std::size_t mark)
+      : ws_(std::move(ws)), window_(std::make_shared<WriteWindow>(ex, mark)) {}
+
+  asio::awaitable<Status> Send(pty::Frame frame) override {
+    if (frame.type == pty::FrameType::kOutput) co_return co_await window_->Send(*ws_, std::move(frame.data));
+    Status st = ws_->Send(codesphere::AsBytes(pty::BrowserEventJson(frame)), net::MessageKind::kText);
+    if (frame.type == pty::FrameType::kDetach) ws_->Close(net::CloseCode::kGoingAway, "closed");
+    co_return st;
+  }
+
+ private:
+  std::shared_ptr<net::WebSocket> ws_;
+  std::shared_ptr<WriteWindow> window_;
 };
 
 // The multiplexed form on one WebSocket: every frame is one binary message.
@@ -152,17 +176,14 @@ class WebSocketFrameTransport final : public pty::FrameTransport {
  public:
   WebSocketFrameTransport(std::shared_ptr<net::WebSocket> ws, asio::any_io_executor ex,
                           std::size_t mark)
-      : ws_(std::move(ws)), ex_(ex), mark_(mark) {}
+      : ws_(std::move(ws)), window_(std::make_shared<WriteWindow>(ex, mark)) {}
   asio::awaitable<Status> Write(Bytes frame) override {
-    if (Status st = ws_->Send(net::MakeSharedBytes(std::move(frame))); !st.ok()) co_return st;
-    asio::steady_timer timer(ex_);
-    co_return co_await WebSocketSink::WaitForRoom(*ws_, timer, mark_);
+    co_return co_await window_->Send(*ws_, std::move(frame));
   }
 
  private:
   std::shared_ptr<net::WebSocket> ws_;
-  asio::any_io_executor ex_;
-  std::size_t mark_;
+  std::shared_ptr<WriteWindow> window_;
 };
 
 bool ValidName(std::string_view name) {

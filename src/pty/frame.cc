@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "codesphere/base/any.h"
+#include "codesphere/base/encoding.h"
 #include "codesphere/base/status_macros.h"
 
 namespace codesphere::pty {
@@ -142,7 +143,15 @@ Result<Frame> DecodeBody(const std::uint8_t* h, ByteSpan payload, const FrameLim
   return f;
 }
 
-std::string JsonString(std::string_view s) { return ToJson(Any(s)); }
+// Text frames must be valid UTF-8, and messages may quote client bytes: replace what is not.
+std::string JsonString(std::string_view s) {
+  if (lib0::IsValidUtf8(s)) return ToJson(Any(s));
+  std::string ascii(s);
+  for (char& c : ascii) {
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
+  return ToJson(Any(ascii));
+}
 
 }  // namespace
 

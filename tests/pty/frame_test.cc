@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "codesphere/base/encoding.h"
 #include "tests/testing/status_matchers.h"
 
 namespace codesphere::pty {
@@ -167,6 +168,11 @@ TEST(FrameTest, BrowserEventsAreJson) {
   EXPECT_EQ(BrowserEventJson(Frame::Resize(2, WindowSize{100, 30})),
             "{\"type\":\"resize\",\"cols\":100,\"rows\":30}");
   EXPECT_EQ(BrowserEventJson(Frame::Detach(2)), "{\"type\":\"detach\"}");
+  // Client bytes quoted in a message never make the text frame invalid UTF-8.
+  auto bad = ParseTerminalSignal("\xff\xfeINT");
+  ASSERT_FALSE(bad.ok());
+  const std::string json = BrowserEventJson(Frame::Error(2, bad.error()));
+  EXPECT_TRUE(lib0::IsValidUtf8(json)) << json;
 }
 
 TEST(FrameTest, SignalNamesAndRoles) {
