@@ -216,6 +216,18 @@ Status ChownFd(int fd, uid_t uid, gid_t gid, int depth) {
   return OkStatus();
 }
 
+// New files and directories belong to the tree's owner (the owner of the root directory),
+// so what the supervisor writes into a sandbox's workspace stays writable by the sandbox.
+// Only a privileged supervisor can give files away; otherwise they stay its own.
+void GiveToTreeOwner(int root_fd, int fd) {
+  if (geteuid() != 0) return;
+  struct stat root, st;
+  if (fstat(root_fd, &root) != 0 || fstat(fd, &st) != 0) return;
+  if (st.st_uid != root.st_uid || st.st_gid != root.st_gid) {
+    if (fchown(fd, root.st_uid, root.st_gid) != 0) return;
+  }
+}
+
 }  // namespace
 
 Result<SafeDir> SafeDir::Open(const std::string& host_path) {
@@ -295,6 +307,7 @@ Status SafeDir::WriteFile(std::string_view path, std::string_view data, uint32_t
     if (n < 0) return fail(ErrnoToStatus(errno, "write '" + std::string(path) + "'"));
     off += static_cast<size_t>(n);
   }
+  GiveToTreeOwner(fd_.get(), file.get());
   if (fchmod(file.get(), mode & 07777) != 0) return fail(ErrnoToStatus(errno, "fchmod"));
   if (fsync_data && fsync(file.get()) != 0) return fail(ErrnoToStatus(errno, "fsync"));
   // rename replaces the directory entry: a symlink or hard link planted at `path` is
@@ -316,16 +329,16 @@ Status SafeDir::MakeDirectory(std::string_view path, uint32_t mode, bool parents
     if (end == std::string_view::npos) end = path.size();
     std::string comp(path.substr(pos, end - pos));
     bool last = end == path.size();
-    if (mkdirat(dir, comp.c_str(), mode & 07777) != 0) {
+    bool created = mkdirat(dir, comp.c_str(), mode & 07777) == 0;
+    if (!created) {
       if (errno != EEXIST) return PathError(errno, "mkdir", path);
       if (last && !parents) return AlreadyExistsError("'" + std::string(path) + "' exists");
     }
-    if (!last || parents) {
-      int next = OpenBeneath(dir, comp, O_RDONLY | O_DIRECTORY);
-      if (next < 0) return PathError(errno, "open", path, dir, comp);
-      current.reset(next);
-      dir = next;
-    }
+    int next = OpenBeneath(dir, comp, O_RDONLY | O_DIRECTORY);
+    if (next < 0) return PathError(errno, "open", path, dir, comp);
+    current.reset(next);
+    dir = next;
+    if (created) GiveToTreeOwner(fd_.get(), next);
     pos = end + 1;
   }
   return OkStatus();

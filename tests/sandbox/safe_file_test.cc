@@ -126,5 +126,17 @@ TEST_F(SafeDirTest, ChownTreeChownsEverythingItOwns) {
   EXPECT_EQ(st.st_uid, 0u);
 }
 
+TEST_F(SafeDirTest, NewEntriesBelongToTheTreeOwner) {
+  if (geteuid() != 0) GTEST_SKIP() << "giving files away needs root";
+  ASSERT_EQ(chown(root_.path().c_str(), 4242, 4343), 0);
+  ASSERT_OK(dir_->MakeDirectory("x/y", 0755, true));
+  ASSERT_OK(dir_->WriteFile("x/y/f", "data"));
+  for (const char* p : {"x", "x/y", "x/y/f"}) {
+    ASSERT_OK_AND_ASSIGN(FileInfo info, dir_->Stat(p));
+    EXPECT_EQ(info.uid, 4242u) << p;
+    EXPECT_EQ(info.gid, 4343u) << p;
+  }
+}
+
 }  // namespace
 }  // namespace codesphere::sandbox

@@ -40,6 +40,9 @@ struct DirEntry {
 };
 
 // A directory opened once by host path; everything below goes through its descriptor.
+// Files and directories it creates belong to the owner of the root directory (when the
+// process may chown, i.e. runs as root), so a supervisor's writes into a sandbox's
+// workspace stay writable by the sandbox user.
 // Relative paths are '/'-separated, non-empty, without "." or ".." components and without a
 // leading '/'; anything else is kInvalidArgument. A path crossing a symlink (or leaving the
 // tree) is kPermissionDenied; a missing component is kNotFound.

@@ -45,6 +45,8 @@ class SandboxCgroup {
   // Moves `pid` in.
   virtual Status AddProcess(pid_t pid) = 0;
   virtual Result<CgroupUsage> Usage() = 0;
+  // Processes killed by the OOM killer so far (0 when unreadable); one small read.
+  virtual uint64_t OomKills() = 0;
   // SIGKILLs every task in the cgroup(s) (v2: cgroup.kill).
   virtual Status KillAll() = 0;
   // Removes the cgroup directories; REQUIRES: no task left (retries briefly on EBUSY).

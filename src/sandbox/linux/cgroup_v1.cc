@@ -42,12 +42,15 @@ class CgroupV1 final : public SandboxCgroup {
     CODESPHERE_ASSIGN_OR_RETURN(usage.memory_bytes, ReadCgroupNumber(mem + "/memory.usage_in_bytes"));
     CODESPHERE_ASSIGN_OR_RETURN(usage.memory_peak_bytes,
                                 ReadCgroupNumber(mem + "/memory.max_usage_in_bytes"));
-    usage.oom_kills = ReadCgroupKey(mem + "/memory.oom_control", "oom_kill").value_or(0);
+    usage.oom_kills = OomKills();
     CODESPHERE_ASSIGN_OR_RETURN(usage.pids, ReadCgroupNumber(dirs_.at("pids") + "/pids.current"));
     if (dirs_.count("cpuacct")) {
       usage.cpu_usage_ns = ReadCgroupNumber(dirs_.at("cpuacct") + "/cpuacct.usage").value_or(0);
     }
     return usage;
+  }
+  uint64_t OomKills() override {
+    return ReadCgroupKey(dirs_.at("memory") + "/memory.oom_control", "oom_kill").value_or(0);
   }
   Status KillAll() override {
     for (int round = 0; round < 100; ++round) {

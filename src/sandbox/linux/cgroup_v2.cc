@@ -39,10 +39,13 @@ class CgroupV2 final : public SandboxCgroup {
     CgroupUsage usage;
     CODESPHERE_ASSIGN_OR_RETURN(usage.memory_bytes, ReadCgroupNumber(dir_ + "/memory.current"));
     usage.memory_peak_bytes = ReadCgroupNumber(dir_ + "/memory.peak").value_or(0);
-    usage.oom_kills = ReadCgroupKey(dir_ + "/memory.events", "oom_kill").value_or(0);
+    usage.oom_kills = OomKills();
     CODESPHERE_ASSIGN_OR_RETURN(usage.pids, ReadCgroupNumber(dir_ + "/pids.current"));
     usage.cpu_usage_ns = ReadCgroupKey(dir_ + "/cpu.stat", "usage_usec").value_or(0) * 1000;
     return usage;
+  }
+  uint64_t OomKills() override {
+    return ReadCgroupKey(dir_ + "/memory.events", "oom_kill").value_or(0);
   }
   Status KillAll() override {
     if (Exists(dir_ + "/cgroup.kill")) return WriteKernelFile(dir_ + "/cgroup.kill", "1");

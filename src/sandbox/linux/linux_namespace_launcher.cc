@@ -252,10 +252,7 @@ Result<std::unique_ptr<Process>> LinuxSandbox::Spawn(const ProcessOptions& optio
   }
   std::shared_ptr<internal::SandboxCgroup> cgroup = cgroup_;
   auto state = std::make_shared<ChildState>(pid, std::move(child_pidfd), spec_.limits, false,
-                                            [cgroup] {
-                                              auto usage = cgroup->Usage();
-                                              return usage.ok() ? usage->oom_kills : 0;
-                                            });
+                                            [cgroup] { return cgroup->OomKills(); });
   std::erase_if(children_, [](const std::weak_ptr<ChildState>& w) { return w.expired(); });
   children_.push_back(state);
   return std::unique_ptr<Process>(

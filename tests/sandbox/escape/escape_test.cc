@@ -189,6 +189,12 @@ TEST_F(EscapeTest, MemoryBombsAreOomKilledInsideTheSandbox) {
     EXPECT_EQ(out.stdout_data.find("ESCAPED"), std::string::npos) << out.stdout_data;
     ASSERT_OK_AND_ASSIGN(SandboxStats stats, sandbox_->Stats());
     EXPECT_LE(stats.memory_peak_bytes, spec_.limits.memory_bytes + (1 << 20));
+    EXPECT_GE(stats.oom_kills, 1u);
+    if (std::string(how) == "anon") {  // confined: the sandbox itself lives on
+      ProcessOptions options;
+      options.argv = {"/bin/true"};
+      EXPECT_TRUE(RunInSandbox(options, 0).status.success());
+    }
     StopAndCheck();  // a fresh sandbox per bomb (tmpfs pages stay charged)
   }
 }
