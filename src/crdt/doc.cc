@@ -33,10 +33,7 @@ Subscription& Subscription::operator=(Subscription&& other) noexcept {
 Subscription::~Subscription() { Reset(); }
 void Subscription::Reset() {
   if (id_ == 0) return;
-  if (auto d = doc_.lock()) {
-    auto& hs = d->update_handlers;
-    hs.erase(std::remove_if(hs.begin(), hs.end(), [&](auto& h) { return h.first == id_; }), hs.end());
-  }
+  if (auto d = doc_.lock()) d->Unsubscribe(id_);
   id_ = 0;
 }
 

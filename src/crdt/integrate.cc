@@ -103,6 +103,10 @@ std::uint32_t SplitItem(DocState& d, std::uint32_t i, std::uint64_t diff, Pos at
     d.TreeInsertAfter(d.items[i].parent, i, r);
   }
   d.InsertStructAfter(d.items[i].client, at, r);
+  if (!d.redone.empty()) {
+    auto rd = d.redone.find(i);
+    if (rd != d.redone.end()) d.redone[r] = {rd->second.first, rd->second.second + diff};
+  }
   if (d.txn != nullptr) {
     d.txn->merge_structs.push_back({d.items[r].client, d.items[r].clock});
   }
@@ -138,6 +142,7 @@ void DeleteItem(DocState& d, std::uint32_t first) {
     it.flags |= kFlagDeleted;
     if (w != 0) d.TreeAddWeight(i, -w);
     d.txn->deletions.push_back({it.client, it.len, it.clock});
+    if (d.tracking()) AddChanged(d, it.parent, it.map_entry() ? it.aux : kNone);
     if (it.kind == kType) {
       // Yjs ContentType.delete: delete all children; remember deleted old ones for merging.
       const TypeRec& t = d.types[it.content];
@@ -229,6 +234,7 @@ void IntegrateItem(DocState& d, std::uint32_t i, std::uint32_t left, std::uint32
   } else if (it.kind == kFormat) {
     d.types[parent].format_count++;
   }
+  if (d.tracking()) AddChanged(d, parent, sub ? d.items[i].aux : kNone);
   const std::uint32_t pitem = d.types[parent].item;
   if ((pitem != kNone && (d.types[parent].gcd || d.items[pitem].deleted())) ||
       (sub && d.items[i].right != kNone)) {
@@ -753,6 +759,7 @@ bool TryMerge(DocState& d, std::uint32_t a, std::uint32_t b) {
   Item& A = d.items[a];
   Item& B = d.items[b];
   if (A.deleted() != B.deleted()) return false;
+  if (!d.redone.empty() && (d.redone.count(a) || d.redone.count(b))) return false;
   if (A.kind == kGC || B.kind == kGC) {
     if (A.kind != B.kind) return false;
     A.len += B.len;
@@ -896,6 +903,7 @@ void BeginTxn(DocState& d, TxnState& t) {
   t.ds.clients.clear();
   t.deletions.clear();
   t.merge_structs.clear();
+  t.changed.clear();
   t.local = true;
   t.before_state.resize(d.clients.size());
   for (std::uint32_t ci = 0; ci < d.clients.size(); ++ci) t.before_state[ci] = d.structs[ci].state;
@@ -906,6 +914,12 @@ void CommitTxn(DocState& d, Transaction& txn) {
   TxnState& t = *d.txn;
   for (const TxnState::Deletion& del : t.deletions) t.ds.Add(d.clients[del.ci], del.clock, del.len);
   t.ds.SortAndMerge();
+  // Observers, then after-transaction hooks (UndoManager), before GC (Yjs order).
+  if (!d.observers.empty() && !t.changed.empty()) DispatchEvents(d, txn);
+  if (!d.after_txn_hooks.empty()) {
+    auto hooks = d.after_txn_hooks;
+    for (auto& [id, h] : hooks) h(txn);
+  }
   // GC (Yjs tryGcDeleteSet).
   if (d.options.gc) {
     for (const auto& [client, ranges] : t.ds.clients) {

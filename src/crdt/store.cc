@@ -30,6 +30,12 @@ std::uint32_t DocState::ClientIndex(std::uint64_t client) {
   return it->second;
 }
 
+void DocState::Unsubscribe(std::uint64_t id) {
+  std::erase_if(update_handlers, [&](const auto& h) { return h.first == id; });
+  std::erase_if(observers, [&](const Observer& o) { return o.id == id; });
+  std::erase_if(after_txn_hooks, [&](const auto& h) { return h.first == id; });
+}
+
 std::uint32_t DocState::FindClient(std::uint64_t client) const {
   auto it = client_index.find(client);
   return it == client_index.end() ? kNone : it->second;

@@ -22,6 +22,10 @@
 #include "codesphere/crdt/doc.h"
 #include "crdt/delete_set.h"
 
+namespace codesphere::crdt {
+struct Event;
+}  // namespace codesphere::crdt
+
 namespace codesphere::crdt::internal {
 
 inline constexpr std::uint32_t kNone = 0xFFFFFFFFu;
@@ -182,7 +186,16 @@ class ItemArena {
   std::uint32_t size_ = 0;
 };
 
-class DocState {
+// A registered type observer.
+struct Observer {
+  std::uint64_t id;
+  std::uint32_t type;
+  bool deep;
+  std::function<void(const Event&, const Transaction&)> shallow;
+  std::function<void(const std::vector<Event>&, const Transaction&)> deep_fn;
+};
+
+class DocState : public std::enable_shared_from_this<DocState> {
  public:
   explicit DocState(const DocOptions& options);
 
@@ -273,6 +286,13 @@ class DocState {
   std::uint64_t next_sub_id = 1;
   std::vector<std::pair<std::uint64_t, std::function<void(ByteSpan, const Transaction&)>>>
       update_handlers;
+  std::vector<Observer> observers;
+  // Yjs Item.redone, by item index: the id of the item that redid it (UndoManager).
+  std::unordered_map<std::uint32_t, std::pair<std::uint32_t, std::uint64_t>> redone;
+  bool tracking() const { return !observers.empty() || !after_txn_hooks.empty(); }
+  // Hooks run at the end of every transaction before GC (UndoManager), by subscription id.
+  std::vector<std::pair<std::uint64_t, std::function<void(Transaction&)>>> after_txn_hooks;
+  void Unsubscribe(std::uint64_t id);
 };
 
 // What a transaction recorded (Yjs `Transaction`).
@@ -286,6 +306,9 @@ struct TxnState {
   };
   std::vector<Deletion> deletions;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> merge_structs;  // (ci, clock)
+  // Types changed by this transaction with the map key (kNone: the list part); only
+  // recorded while observers exist (Yjs transaction.changed).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> changed;
   std::string origin;
   bool local = true;
 };
@@ -301,6 +324,14 @@ void DeleteItem(DocState& d, std::uint32_t i);
 // Yjs Item.integrate for a new item whose fields are set; `left`/`right` are the resolved
 // neighbours (origin and right origin items).
 void IntegrateItem(DocState& d, std::uint32_t i, std::uint32_t left, std::uint32_t right);
+// The JSON value of element `k` of item `i` (nested types as their ToJson()).
+Any ElementJson(DocState* d, std::uint32_t i, std::uint64_t k);
+// Yjs addChangedTypeToTransaction.
+void AddChanged(DocState& d, std::uint32_t type, std::uint32_t key);
+// Builds and dispatches the events of the committing transaction (src/crdt/events.cc).
+void DispatchEvents(DocState& d, Transaction& txn);
+// True if (client index, clock) is in the transaction's sorted delete set.
+bool TxnDeletes(const DocState& d, const TxnState& t, std::uint32_t ci, std::uint64_t clock);
 // Starts/ends transactions.
 void BeginTxn(DocState& d, TxnState& t);
 void CommitTxn(DocState& d, Transaction& txn);

@@ -482,8 +482,27 @@ std::string XmlToString(DocState* d, std::uint32_t type, int depth) {
 
 }  // namespace
 
+Any internal::ElementJson(DocState* d, std::uint32_t i, std::uint64_t k) {
+  return ValueToJson(d, ItemElement(d, i, k), 0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared
+
+Subscription Shared::Observe(std::function<void(const Event&, const Transaction&)> fn) const {
+  if (doc_ == nullptr) return Subscription();
+  const std::uint64_t id = doc_->next_sub_id++;
+  doc_->observers.push_back({id, type_, false, std::move(fn), nullptr});
+  return Subscription(doc_->weak_from_this(), id);
+}
+
+Subscription Shared::ObserveDeep(
+    std::function<void(const std::vector<Event>&, const Transaction&)> fn) const {
+  if (doc_ == nullptr) return Subscription();
+  const std::uint64_t id = doc_->next_sub_id++;
+  doc_->observers.push_back({id, type_, true, nullptr, std::move(fn)});
+  return Subscription(doc_->weak_from_this(), id);
+}
 
 TypeKind Shared::kind() const {
   if (doc_ == nullptr) return TypeKind::kUnknown;

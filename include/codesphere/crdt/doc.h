@@ -27,6 +27,8 @@ class Map;
 class Array;
 class XmlFragment;
 class Transaction;
+class Shared;
+class UndoManager;
 
 // Options of a Doc.
 struct DocOptions {
@@ -53,6 +55,8 @@ class Subscription {
 
  private:
   friend class Doc;
+  friend class Shared;
+  friend class UndoManager;
   Subscription(std::weak_ptr<internal::DocState> doc, std::uint64_t id);
   std::weak_ptr<internal::DocState> doc_;
   std::uint64_t id_ = 0;

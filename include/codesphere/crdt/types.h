@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,8 @@ class XmlFragment;
 class XmlElement;
 class XmlText;
 
+struct Event;
+
 // Base of all type handles. Default-constructed handles are invalid.
 class Shared {
  public:
@@ -59,6 +62,14 @@ class Shared {
   XmlFragment AsXmlFragment() const;
   XmlElement AsXmlElement() const;
   XmlText AsXmlText() const;
+
+  // Calls `fn` at the end of every transaction that changed this type itself (Yjs `observe`).
+  // The handler must not start a transaction on this doc.
+  Subscription Observe(std::function<void(const Event&, const Transaction&)> fn) const;
+  // Calls `fn` with the events of this type and of all nested types below it (Yjs
+  // `observeDeep`); each event's `path` leads from this type to the event's target.
+  Subscription ObserveDeep(
+      std::function<void(const std::vector<Event>&, const Transaction&)> fn) const;
 
   friend bool operator==(const Shared& a, const Shared& b) {
     return a.doc_ == b.doc_ && a.type_ == b.type_;
@@ -82,6 +93,25 @@ struct Value {
   Any any;
   Shared shared;
   bool is_shared() const { return shared.valid(); }
+};
+
+// How a map key changed in a transaction (Yjs `event.keys`).
+struct KeyChange {
+  enum class Action { kAdd, kUpdate, kDelete };
+  Action action = Action::kAdd;
+  Any old_value;  // undefined for kAdd; a nested type's old value is reported as undefined
+};
+
+// A change event (Yjs YEvent / YTextEvent / YArrayEvent / YMapEvent).
+struct Event {
+  Shared target;
+  // From the observed type to `target`: map keys as strings, list indices as numbers.
+  Any::Array path;
+  // List and text changes as a Yjs delta: [{"insert": [...]|"text", "attributes"?},
+  // {"retain": n}, {"delete": n}]. Array inserts list the values (nested types as their JSON).
+  Any delta;
+  // Changed map keys (Y.Map, XmlElement attributes, Y.Text attributes), sorted by key.
+  std::vector<std::pair<std::string, KeyChange>> keys;
 };
 
 // Y.Text: a string with formatting attributes and embeds.
