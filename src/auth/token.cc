@@ -7,6 +7,7 @@
 
 #include "auth/sodium_util.h"
 #include "auth/token_format.h"
+#include "codesphere/base/encoding.h"
 #include "codesphere/base/status_macros.h"
 
 namespace codesphere::auth {
@@ -76,6 +77,10 @@ Result<IssuedToken> TokenIssuer::Issue(TokenKind kind, std::string_view subject,
   if (subject.empty() || subject.size() > kMaxSubjectBytes) {
     return InvalidArgumentError("a token subject (user id) has 1 to " +
                                 std::to_string(kMaxSubjectBytes) + " bytes");
+  }
+  // The payload's strings are lib0 varStrings, which are UTF-8 by definition.
+  if (!lib0::IsValidUtf8(subject) || !lib0::IsValidUtf8(project)) {
+    return InvalidArgumentError("token subject and project must be valid UTF-8");
   }
   if (ttl <= std::chrono::seconds::zero() || ttl > options_.max_ttl) {
     return InvalidArgumentError("token lifetime " + std::to_string(ttl.count()) +

@@ -43,6 +43,33 @@ TEST(NormalizePathTest, RefusesTraversalAndControlCharacters) {
   }
 }
 
+TEST(NormalizePathTest, ResultsAreCanonicalAndIdempotent) {
+  // Random paths over an alphabet rich in separators and dots (fixed seed).
+  const char kAlphabet[] = {'a', 'b', '/', '/', '.', '.', '\\', '\0', '\n', 'x'};
+  std::uint32_t state = 2026;
+  for (int i = 0; i < 5000; ++i) {
+    std::string path;
+    const int len = static_cast<int>(state % 24);
+    for (int j = 0; j < len; ++j) {
+      state = state * 1664525u + 1013904223u;
+      path += kAlphabet[(state >> 24) % sizeof kAlphabet];
+    }
+    state = state * 1664525u + 1013904223u;
+    Result<std::string> n = NormalizePath(path);
+    if (!n.has_value()) {
+      EXPECT_EQ(n.error().code(), StatusCode::kInvalidArgument);
+      continue;
+    }
+    const std::string& out = *n;
+    EXPECT_EQ(out.find("//"), std::string::npos) << path;
+    EXPECT_TRUE(out.empty() || (out.front() != '/' && out.back() != '/')) << path;
+    EXPECT_EQ(("/" + out + "/").find("/../"), std::string::npos) << path;
+    EXPECT_EQ(("/" + out + "/").find("/./"), std::string::npos) << path;
+    ASSERT_OK_AND_ASSIGN(std::string again, NormalizePath(out));
+    EXPECT_EQ(again, out) << path;
+  }
+}
+
 TEST(RoleTest, NamesRoundTrip) {
   for (Role r : {Role::kViewer, Role::kEditor, Role::kOwner}) {
     ASSERT_OK_AND_ASSIGN(Role back, ParseRole(RoleName(r)));

@@ -217,10 +217,21 @@ TEST_F(TokenTest, IssueValidatesArguments) {
               StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(issuer_.IssueSession("u", seconds(0)), StatusIs(StatusCode::kInvalidArgument));
   EXPECT_THAT(issuer_.IssueSession("u", hours(24 * 366)), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(issuer_.IssueSession("\xff\xfe", hours(1)), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(issuer_.IssueShareLink("u", "p\xc3", Role::kViewer, hours(1)),
+              StatusIs(StatusCode::kInvalidArgument));
   TokenIssuer no_keys(std::make_shared<Keyring>(), clock_);
   EXPECT_THAT(no_keys.IssueSession("u", hours(1)), StatusIs(StatusCode::kFailedPrecondition));
   TokenIssuer null_ring(nullptr, clock_);
   EXPECT_THAT(null_ring.IssueSession("u", hours(1)), StatusIs(StatusCode::kFailedPrecondition));
+}
+
+TEST_F(TokenTest, UnicodeIdsRoundTrip) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken t, issuer_.IssueShareLink("j\xc3\xbcrgen", "\xe9\xa1\xb9\xe7\x9b\xae",
+                                                             Role::kEditor, hours(1)));
+  ASSERT_OK_AND_ASSIGN(TokenClaims c, verifier_.Verify(t.token(), TokenKind::kShareLink));
+  EXPECT_EQ(c.subject, "j\xc3\xbcrgen");
+  EXPECT_EQ(c.project, "\xe9\xa1\xb9\xe7\x9b\xae");
 }
 
 TEST_F(TokenTest, LongestFieldsStillFitTheVerifierLimit) {

@@ -125,14 +125,15 @@ class TokenIssuer {
   void SetKeyring(std::shared_ptr<const Keyring> keyring);
 
   // A session token for `user_id`, valid for `ttl`.
-  // Returns kInvalidArgument for an empty or over-long user id or a ttl outside
+  // Returns kInvalidArgument for an empty, over-long or non-UTF-8 user id or a ttl outside
   // (0, max_ttl]; kFailedPrecondition if the keyring has no active key.
   Result<IssuedToken> IssueSession(std::string_view user_id, std::chrono::seconds ttl) const;
   // An API token for `user_id`. Same errors as `IssueSession`.
   Result<IssuedToken> IssueApiToken(std::string_view user_id, std::chrono::seconds ttl) const;
   // A share link to `project` granting `role` (viewer or editor; ownership is never handed out
   // by bearer link, so kOwner is kInvalidArgument), created by `creator_user_id`.
-  // Same errors as `IssueSession`, plus kInvalidArgument for an empty or over-long project.
+  // Same errors as `IssueSession`, plus kInvalidArgument for an empty, over-long or non-UTF-8
+  // project.
   Result<IssuedToken> IssueShareLink(std::string_view creator_user_id, std::string_view project,
                                      Role role, std::chrono::seconds ttl) const;
 
