@@ -3,6 +3,7 @@
 #include "codesphere/net/client.h"
 
 #include <charconv>
+#include <future>
 #include <utility>
 
 #include <asio/connect.hpp>
@@ -239,6 +240,24 @@ void ConnectWebSocket(asio::any_io_executor executor, std::string_view url,
                                                std::move(options), std::move(handlers),
                                                std::move(on_connected));
   asio::dispatch(strand, [connector] { connector->Start(); });
+}
+
+Result<std::shared_ptr<WebSocket>> ConnectWebSocketSync(asio::any_io_executor executor,
+                                                        std::string_view url,
+                                                        WebSocketClientOptions options,
+                                                        WebSocketHandlers handlers) {
+  auto promise = std::make_shared<std::promise<Result<std::shared_ptr<WebSocket>>>>();
+  auto future = promise->get_future();
+  auto wait = options.connect_timeout + std::chrono::seconds(1);
+  ConnectWebSocket(std::move(executor), url, std::move(options), std::move(handlers),
+                   [promise](Result<std::shared_ptr<WebSocket>> r) {
+                     promise->set_value(std::move(r));
+                   });
+  if (future.wait_for(wait) != std::future_status::ready) {
+    // The connect deadline fires on the io_context; if it does not run, nothing will.
+    return DeadlineExceededError("websocket connect: the io_context did not run the attempt");
+  }
+  return future.get();
 }
 
 }  // namespace codesphere::net

@@ -120,62 +120,18 @@ std::string HttpRequestRaw(std::uint16_t port, std::string_view request) {
   return c.ReadResponse();
 }
 
-WebSocketHandlers EventLog::Handlers() {
-  WebSocketHandlers h;
-  h.on_message = [this](WebSocket&, ByteSpan data, MessageKind kind) {
-    std::lock_guard<std::mutex> lock(mu_);
-    messages_.push_back({std::string(AsStringView(data)), kind});
-    ++total_;
-    cv_.notify_all();
-  };
-  h.on_close = [this](WebSocket&, const CloseInfo& info) {
-    std::lock_guard<std::mutex> lock(mu_);
-    close_ = info;
-    cv_.notify_all();
-  };
-  return h;
-}
-
 bool EventLog::WaitMessages(std::size_t n) {
-  return WaitFor(mu_, cv_, [&] { return total_ >= n; });
-}
-
-std::optional<EventLog::Message> EventLog::PopMessage() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (messages_.empty()) return std::nullopt;
-  Message m = std::move(messages_.front());
-  messages_.pop_front();
-  return m;
-}
-
-std::vector<EventLog::Message> EventLog::Messages() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return {messages_.begin(), messages_.end()};
-}
-
-std::optional<CloseInfo> EventLog::WaitClosed() {
-  if (!WaitFor(mu_, cv_, [&] { return close_.has_value(); })) return std::nullopt;
-  std::lock_guard<std::mutex> lock(mu_);
-  return close_;
-}
-
-bool EventLog::closed() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return close_.has_value();
+  while (received_.size() < n) {
+    Result<WebSocketMessageQueue::Message> m = queue_.Receive(kEventTimeout);
+    if (!m.has_value()) return false;
+    received_.push_back({std::string(m->text()), m->kind});
+  }
+  return true;
 }
 
 Result<std::shared_ptr<WebSocket>> ConnectSync(asio::any_io_executor ex, const std::string& url,
                                                EventLog* log, WebSocketClientOptions options) {
-  std::promise<Result<std::shared_ptr<WebSocket>>> promise;
-  auto future = promise.get_future();
-  ConnectWebSocket(ex, url, std::move(options), log->Handlers(),
-                   [&promise](Result<std::shared_ptr<WebSocket>> r) {
-                     promise.set_value(std::move(r));
-                   });
-  if (future.wait_for(kEventTimeout) != std::future_status::ready) {
-    return DeadlineExceededError("test: connect did not complete");
-  }
-  return future.get();
+  return ConnectWebSocketSync(std::move(ex), url, std::move(options), log->Handlers());
 }
 
 void StopAndWait(Server& server) {

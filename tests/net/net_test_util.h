@@ -86,28 +86,26 @@ std::string BodyOf(std::string_view response);
 // One HTTP request over a fresh connection; returns the raw response.
 std::string HttpRequestRaw(std::uint16_t port, std::string_view request);
 
-// Records the events of a WebSocket and lets the test wait for them.
+// Records the events of a WebSocket (on top of the public WebSocketMessageQueue) and lets
+// the test wait for them. Used from the test thread only.
 class EventLog {
  public:
   struct Message {
     std::string data;
     MessageKind kind;
   };
-  WebSocketHandlers Handlers();
-  // Waits until `n` messages arrived in total; returns false on timeout.
+  WebSocketHandlers Handlers() { return queue_.Handlers(); }
+  // Waits until `n` messages arrived in total; returns false on timeout or close.
   bool WaitMessages(std::size_t n);
-  std::optional<Message> PopMessage();
-  std::vector<Message> Messages();
+  // The messages taken so far by WaitMessages.
+  const std::vector<Message>& Messages() const { return received_; }
   // Waits for on_close; returns its info (nullopt on timeout).
-  std::optional<CloseInfo> WaitClosed();
-  bool closed();
+  std::optional<CloseInfo> WaitClosed() { return queue_.WaitClosed(kEventTimeout); }
+  bool closed() const { return queue_.close_info().has_value(); }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Message> messages_;
-  std::size_t total_ = 0;
-  std::optional<CloseInfo> close_;
+  WebSocketMessageQueue queue_;
+  std::vector<Message> received_;
 };
 
 // Connects synchronously; the EventLog must outlive the connection.

@@ -346,6 +346,25 @@ TEST_F(WebSocketTest, GracefulStopSendsGoingAwayToEveryClient) {
   EXPECT_EQ(server_->stats().open_websockets, 0u);
 }
 
+TEST_F(WebSocketTest, MessageQueueGivesBlockingReceive) {
+  StartServer();
+  WebSocketMessageQueue queue;
+  ASSERT_OK_AND_ASSIGN(auto ws, ConnectWebSocketSync(io_.executor(), Url("/echo/q"), {},
+                                                     queue.Handlers()));
+  // Nothing was sent, so nothing can arrive.
+  EXPECT_THAT(queue.Receive(std::chrono::milliseconds(1)),
+              StatusIs(StatusCode::kDeadlineExceeded));
+  ASSERT_OK(ws->Send(AsBytes("ping"), MessageKind::kText));
+  ASSERT_OK_AND_ASSIGN(auto m, queue.Receive(testing::kEventTimeout));
+  EXPECT_EQ(m.text(), "ping");
+  EXPECT_EQ(m.kind, MessageKind::kText);
+  ws->Close(CloseCode::kNormal, "done");
+  auto info = queue.WaitClosed(testing::kEventTimeout);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->code, CloseCode::kNormal);
+  EXPECT_THAT(queue.Receive(testing::kEventTimeout), StatusIs(StatusCode::kCancelled));
+}
+
 TEST_F(WebSocketTest, ClientReportsConnectErrors) {
   StartServer();
   EventLog log;

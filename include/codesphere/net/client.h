@@ -57,4 +57,13 @@ void ConnectWebSocket(asio::any_io_executor executor, std::string_view url,
                       WebSocketClientOptions options, WebSocketHandlers handlers,
                       unique_function<void(Result<std::shared_ptr<WebSocket>>)> on_connected);
 
+// Blocking form of `ConnectWebSocket` (scripts, Python's client): waits up to
+// `options.connect_timeout` (plus a second) for the result. Same errors.
+// REQUIRES: not called on a thread that runs `executor`'s io_context.
+// Thread-safety: thread-safe.
+Result<std::shared_ptr<WebSocket>> ConnectWebSocketSync(asio::any_io_executor executor,
+                                                        std::string_view url,
+                                                        WebSocketClientOptions options,
+                                                        WebSocketHandlers handlers);
+
 }  // namespace codesphere::net

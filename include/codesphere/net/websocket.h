@@ -5,15 +5,20 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <asio/any_io_executor.hpp>
 
 #include "codesphere/base/bytes.h"
+#include "codesphere/base/result.h"
 #include "codesphere/base/status.h"
 #include "codesphere/base/unique_function.h"
 
@@ -151,6 +156,46 @@ struct WebSocketOptions {
   // How long to wait for the peer's close frame (and the TCP close) after ours.
   // Default: 5 s.
   std::chrono::milliseconds close_timeout{5000};
+};
+
+// Pull-style receiving: collects the messages and the close of one connection so that a
+// thread can wait for them (Python's blocking client, tests, scripts). Pass `Handlers()` when
+// accepting or connecting; the queue must outlive the connection's callbacks (until
+// `on_close` ran).
+//
+// Thread-safety: thread-safe. `Receive` blocks: never call it on a thread that runs the
+// connection's io_context.
+class WebSocketMessageQueue {
+ public:
+  struct Message {
+    Bytes data;
+    MessageKind kind = MessageKind::kBinary;
+    std::string_view text() const { return AsStringView(data); }
+  };
+
+  WebSocketMessageQueue() = default;
+  WebSocketMessageQueue(const WebSocketMessageQueue&) = delete;
+  WebSocketMessageQueue& operator=(const WebSocketMessageQueue&) = delete;
+
+  // Handlers that feed this queue (copying each message).
+  WebSocketHandlers Handlers();
+
+  // The next message, waiting up to `timeout`. Returns kDeadlineExceeded on timeout, and once
+  // the queue is empty and the connection has closed, kCancelled (with the close code and
+  // reason in the message; see `close_info()`).
+  Result<Message> Receive(std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for the connection to close; nullopt on timeout.
+  std::optional<CloseInfo> WaitClosed(std::chrono::milliseconds timeout);
+  // The close, once it happened.
+  std::optional<CloseInfo> close_info() const;
+  // Messages received and not yet taken.
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Message> messages_;
+  std::optional<CloseInfo> close_;
 };
 
 }  // namespace codesphere::net
