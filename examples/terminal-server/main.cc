@@ -64,7 +64,7 @@ struct Flags {
   std::size_t scrollback = 1 << 20;
   std::size_t max_queue = 1 << 20;
   std::size_t max_read = 64 << 10;
-  int threads = 1;
+  int threads = 2;
   std::vector<std::string> command;
 };
 
