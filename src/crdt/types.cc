@@ -482,6 +482,35 @@ std::string XmlToString(DocState* d, std::uint32_t type, int depth) {
 
 }  // namespace
 
+namespace {
+std::size_t Utf8SeqLen(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4; }
+}  // namespace
+
+std::uint64_t Utf16OffsetFromUtf8(std::string_view utf8, std::uint64_t byte_offset) {
+  std::uint64_t units = 0;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    const std::size_t n = Utf8SeqLen(static_cast<unsigned char>(utf8[i]));
+    if (i + n > byte_offset) break;
+    units += n == 4 ? 2 : 1;
+    i += n;
+  }
+  return units;
+}
+
+std::uint64_t Utf8OffsetFromUtf16(std::string_view utf8, std::uint64_t utf16_offset) {
+  std::uint64_t units = 0;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    const std::size_t n = Utf8SeqLen(static_cast<unsigned char>(utf8[i]));
+    const std::uint64_t w = n == 4 ? 2 : 1;
+    if (units + w > utf16_offset) break;
+    units += w;
+    i += n;
+  }
+  return std::min<std::uint64_t>(i, utf8.size());
+}
+
 Any internal::ElementJson(DocState* d, std::uint32_t i, std::uint64_t k) {
   return ValueToJson(d, ItemElement(d, i, k), 0);
 }
@@ -742,10 +771,11 @@ Status Text::ApplyDelta(Transaction& txn, const Any& delta) {
     }
     if (const Any* ins = op.Find("insert")) {
       if (ins->is_string()) {
-        CODESPHERE_RETURN_IF_ERROR(Insert(txn, index, ins->as_string(), attrs_any ? &attrs : nullptr));
+        // Yjs applyDelta inserts with `op.attributes || {}`: no inheritance.
+        CODESPHERE_RETURN_IF_ERROR(Insert(txn, index, ins->as_string(), &attrs));
         index += lib0::Utf16Length(ins->as_string());
       } else {
-        CODESPHERE_RETURN_IF_ERROR(InsertEmbed(txn, index, *ins, attrs_any ? &attrs : nullptr));
+        CODESPHERE_RETURN_IF_ERROR(InsertEmbed(txn, index, *ins, &attrs));
         index += 1;
       }
     } else if (const Any* ret = op.Find("retain")) {

@@ -223,4 +223,13 @@ class XmlText : public Text {
   explicit XmlText(const Shared& s) : Text(s) {}
 };
 
+// UTF-8 helpers for C++ callers: shared-type offsets are UTF-16 code units (as in JS).
+// Converts a byte offset into the UTF-8 string `utf8` to the UTF-16 offset of the same
+// position (an offset inside a multi-byte sequence maps to the sequence's start; offsets past
+// the end are clamped).
+std::uint64_t Utf16OffsetFromUtf8(std::string_view utf8, std::uint64_t byte_offset);
+// Converts a UTF-16 offset into `utf8` to a byte offset (an offset between the two halves of
+// a surrogate pair maps to the start of the 4-byte sequence; past the end is clamped).
+std::uint64_t Utf8OffsetFromUtf16(std::string_view utf8, std::uint64_t utf16_offset);
+
 }  // namespace codesphere::crdt
