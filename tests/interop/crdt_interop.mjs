@@ -114,6 +114,23 @@ class JsPeer {
   }
 
   async apply (u) { Y.applyUpdate(this.doc, u, 'remote') }
+  async observe () {
+    this.events = []
+    const plain = (v) => (v instanceof Y.AbstractType ? v.toJSON() : v)
+    for (const [name, type] of [['t', this.doc.getText('t')], ['m', this.doc.getMap('m')], ['arr', this.doc.getArray('arr')]]) {
+      type.observe((e, tr) => {
+        if (tr.origin !== 'remote') return // Yjs' own formatting clean-up transactions
+        const keys = []
+        for (const [k, c] of [...e.keys.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+          keys.push([k, c.action, c.oldValue instanceof Y.AbstractType || c.oldValue === undefined ? null : c.oldValue])
+        }
+        const delta = name === 'm' ? [] : e.delta.map((op) => (op.insert !== undefined && Array.isArray(op.insert) ? { ...op, insert: op.insert.map(plain) } : op))
+        this.events.push(JSON.parse(JSON.stringify({ target: name, delta, keys })))
+      })
+    }
+  }
+
+  async takeEvents () { const e = this.events; this.events = []; return e }
   async encode (sv) { return sv ? Y.encodeStateAsUpdate(this.doc, sv) : Y.encodeStateAsUpdate(this.doc) }
   async sv () { return Y.encodeStateVector(this.doc) }
   async drain () { const o = this.out; this.out = []; return o }
@@ -204,6 +221,8 @@ class CppPeer {
 
   async json () { return JSON.parse(await this.p.cmd('json', this.id)) }
   async free () { await this.p.cmd('free', this.id) }
+  async observe () { await this.p.cmd('observe', this.id) }
+  async takeEvents () { return JSON.parse(await this.p.cmd('events', this.id)) }
 
   async op (o) {
     const J = JSON.stringify
@@ -239,10 +258,11 @@ const randomValue = (r) => {
   return { nested: { k: WORDS[Math.floor(r() * WORDS.length)] }, n: Math.floor(r() * 10) }
 }
 
-const randomOp = (r) => {
-  const x = r()
+const randomOp = (r, formats) => {
+  let x = r()
+  if (!formats && x >= 0.5 && x < 0.58) x = 0.6
   const word = () => WORDS[Math.floor(r() * WORDS.length)]
-  if (x < 0.35) return { kind: 'ti', frac: r(), str: word() + (r() < 0.3 ? word() : ''), attrs: r() < 0.15 ? ATTRS[Math.floor(r() * ATTRS.length)] : undefined }
+  if (x < 0.35) return { kind: 'ti', frac: r(), str: word() + (r() < 0.3 ? word() : ''), attrs: formats && r() < 0.15 ? ATTRS[Math.floor(r() * ATTRS.length)] : undefined }
   if (x < 0.5) return { kind: 'td', frac: r(), lenFrac: r() * 0.3 }
   if (x < 0.58) return { kind: 'tf', frac: r(), lenFrac: r() * 0.5, attrs: ATTRS[Math.floor(r() * ATTRS.length)] }
   if (x < 0.68) return { kind: 'ms', key: KEYS[Math.floor(r() * KEYS.length)], value: randomValue(r) }
@@ -272,11 +292,31 @@ const runSession = async (proc, seed) => {
     peers.push(ours ? new CppPeer(proc, `s${replicaCounter++}`, client, gc) : new JsPeer(client, gc))
   }
   for (const p of peers) if (p.ready) await p.ready
+  // Shadows: a Yjs replica and one of ours that never edit and receive exactly the same
+  // updates in the same order; their observer events must be identical. Text deltas are only
+  // compared in sessions without formatting, where Yjs runs no clean-up transactions.
+  const formats = r() < 0.5
+  const shadowJs = new JsPeer(7, gc)
+  const shadowOurs = new CppPeer(proc, `s${replicaCounter++}`, 7, gc)
+  await shadowOurs.ready
+  await shadowJs.observe()
+  await shadowOurs.observe()
+  let eventMismatch = null
+  const feedShadows = async (u) => {
+    await shadowJs.apply(u)
+    await shadowOurs.apply(u)
+    const a = await shadowJs.takeEvents()
+    const b = await shadowOurs.takeEvents()
+    const norm = (evs) => JSON.stringify(canon(evs.filter((e) => formats ? e.target !== 't' : true).sort((x, y) => (x.target < y.target ? -1 : 1))))
+    if (process.env.SHOW_EVENTS) console.log(norm(a), norm(a) === norm(b))
+    if (!eventMismatch && norm(a) !== norm(b)) eventMismatch = `yjs events ${norm(a)}\n     ours ${norm(b)}`
+  }
   // In-flight messages: {to, update, at}
   let net = []
   let now = 0
   const broadcast = async (from) => {
     for (const u of await from.drain()) {
+      await feedShadows(u)
       for (const to of peers) {
         if (to === from) continue
         net.push({ to, u, at: now + Math.floor(r() * 8) })
@@ -301,7 +341,7 @@ const runSession = async (proc, seed) => {
   for (let s = 0; s < steps; s++) {
     now++
     const p = peers[Math.floor(r() * peers.length)]
-    await p.op(randomOp(r))
+    await p.op(randomOp(r, formats))
     await broadcast(p)
     if (r() < 0.6) await deliverDue(false)
   }
@@ -320,6 +360,8 @@ const runSession = async (proc, seed) => {
   const views = []
   for (const p of peers) views.push({ kind: p.kind, content: JSON.stringify(canon(await p.json())), sv: JSON.stringify(svToObj(await p.sv())) })
   for (const p of peers) if (p.free) await p.free()
+  await shadowOurs.free()
+  if (eventMismatch) return `seed ${seed}: observer events differ\n  ${eventMismatch}`
   if (args.includes('--show')) console.log(views.map((x) => `${x.kind}: ${x.content} sv ${x.sv}`).join('\n'))
   for (const v of views) {
     if (v.content !== views[0].content || v.sv !== views[0].sv) {

@@ -49,7 +49,20 @@ struct Replica {
   std::unique_ptr<crdt::Doc> doc;
   std::vector<Bytes> out;
   crdt::Subscription sub;
+  std::vector<crdt::Subscription> observers;
+  Any::Array events;
 };
+
+const char* ActionName(crdt::KeyChange::Action a) {
+  switch (a) {
+    case crdt::KeyChange::Action::kAdd:
+      return "add";
+    case crdt::KeyChange::Action::kUpdate:
+      return "update";
+    default:
+      return "delete";
+  }
+}
 
 std::map<std::string, std::unique_ptr<Replica>> replicas;
 
@@ -146,6 +159,33 @@ std::string Handle(const std::vector<std::string>& f) {
     o.emplace_back("m", doc.GetMap("m").ToJson());
     o.emplace_back("arr", doc.GetArray("arr").ToJson());
     return "ok\t" + codesphere::ToJson(Any(std::move(o)));
+  }
+  if (cmd == "observe") {
+    for (const char* name : {"t", "m", "arr"}) {
+      crdt::Shared type = std::string(name) == "t"   ? crdt::Shared(doc.GetText(name))
+                          : std::string(name) == "m" ? crdt::Shared(doc.GetMap(name))
+                                                     : crdt::Shared(doc.GetArray(name));
+      Replica* raw = &r;
+      std::string tname = name;
+      r.observers.push_back(type.Observe([raw, tname](const crdt::Event& e, const crdt::Transaction&) {
+        Any::Array keys;
+        for (const auto& [k, c] : e.keys) {
+          keys.push_back(Any(Any::Array{Any(k), Any(ActionName(c.action)),
+                                        c.old_value.is_undefined() ? Any::Null() : c.old_value}));
+        }
+        Any::Object o;
+        o.emplace_back("target", Any(tname));
+        o.emplace_back("delta", e.delta);
+        o.emplace_back("keys", Any(std::move(keys)));
+        raw->events.push_back(Any(std::move(o)));
+      }));
+    }
+    return "ok";
+  }
+  if (cmd == "events") {
+    std::string out = codesphere::ToJson(Any(std::move(r.events)));
+    r.events.clear();
+    return "ok\t" + out;
   }
   if (cmd == "text") return "ok\t" + codesphere::ToJson(Any(doc.GetText(f[2]).ToString()));
   if (cmd == "drain") {
