@@ -349,6 +349,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
       return;
     }
     v.attached = false;
+    v.control.clear();  // nothing more for a viewer that left
     v.wake.Notify();
     std::erase_if(viewers, [&](const auto& p) { return p.get() == &v; });
     if (primary == &v || size_owner == &v) {

@@ -150,7 +150,9 @@ class FakeSink final : public ViewerSink {
  public:
   explicit FakeSink(asio::any_io_executor ex) : release_(ex) {}
   asio::awaitable<Status> Send(Frame frame) override {
+    ++in_flight;
     while (stalled) co_await release_.Wait();
+    --in_flight;
     if (fail) co_return UnavailableError("transport closed");
     if (frame.type == FrameType::kOutput) {
       output.append(AsStringView(frame.data));
@@ -174,6 +176,7 @@ class FakeSink final : public ViewerSink {
   std::uint64_t output_bytes = 0;
   bool stalled = false;
   bool fail = false;
+  int in_flight = 0;  // sends started and not completed
 
  private:
   Event release_;

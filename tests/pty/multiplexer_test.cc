@@ -238,6 +238,26 @@ TEST_F(MultiplexerTest, ClosingASessionDetachesItsViewers) {
   EXPECT_TRUE(mux_->ListSessions().empty());
 }
 
+TEST_F(MultiplexerTest, ADetachedViewerGetsNothingMore) {
+  const SessionId id = NewFakeSession();
+  auto sink = NewSink();
+  auto w = AttachOk(id, sink);
+  ASSERT_TRUE(Until([&] { return sink->frames.size() == 1; }));
+  sink->stalled = true;
+  pty_->Output("x");
+  ASSERT_TRUE(Until([&] { return sink->in_flight == 1; }));
+  auto other = AttachOk(id, NewSink(), ViewerRole::kWriter, WindowSize{99, 33});  // resize queued
+  w.reset();
+  sink->Release();
+  pty_->Output("y");
+  ASSERT_TRUE(Until([&] { return mux_->GetSession(id)->output_bytes == 2; }));
+  io_.restart();
+  io_.poll();
+  // Only the send that was in flight when it detached was delivered.
+  EXPECT_EQ(sink->Count(FrameType::kResize), 0u);
+  EXPECT_EQ(sink->output, "x");
+}
+
 TEST_F(MultiplexerTest, UnviewedEphemeralSessionsClose) {
   SessionOptions o;
   o.close_when_unviewed = true;
