@@ -133,6 +133,23 @@ Result<Bytes> BlobCodec::DecodeChunk(const ChunkId& id, ByteSpan stored, std::si
   return plain;
 }
 
+Result<ByteSpan> BlobCodec::DecodeChunkView(const ChunkId& id, ByteSpan stored, std::size_t raw_size,
+                                            Bytes& scratch) const {
+  ByteSpan plain;
+  if (!encrypted_ && !stored.empty() && stored[0] == 0) {
+    plain = stored.subspan(1);
+  } else {
+    auto decoded = DecodeBlob(stored, id, raw_size);
+    if (!decoded.has_value()) return decoded.error();
+    scratch = std::move(*decoded);
+    plain = scratch;
+  }
+  if (plain.size() != raw_size || Id(plain) != id) {
+    return DataLossError("chunk " + ToHex(ByteSpan(id.data(), 8)) + " does not match its id");
+  }
+  return plain;
+}
+
 Bytes BlobCodec::Seal(ByteSpan plaintext, std::string_view kind) const {
   ChunkId sum = Id(plaintext);
   Bytes out(sum.begin(), sum.end());

@@ -38,6 +38,11 @@ class BlobCodec {
   // Decodes a stored chunk, checks its length and id; kDataLoss / kPermissionDenied (wrong key).
   Result<Bytes> DecodeChunk(const ChunkId& id, ByteSpan stored, std::size_t raw_size) const;
 
+  // Same, without copying when possible: returns a view into `stored` (raw chunks of a plain
+  // repository) or into `scratch` (decompressed or decrypted), valid while both live.
+  Result<ByteSpan> DecodeChunkView(const ChunkId& id, ByteSpan stored, std::size_t raw_size,
+                                   Bytes& scratch) const;
+
   // Metadata objects (manifests, indexes): compressed, encrypted with `kind` as associated
   // data, checksummed.
   Bytes Seal(ByteSpan plaintext, std::string_view kind) const;

@@ -817,12 +817,13 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
     range.length = hi - lo;
     CODESPHERE_ASSIGN_OR_RETURN(storage::GetResult got, store_.Get(pack_key, range));
     if (got.value.size() != hi - lo) return DataLossError("pack " + pack_key + " is truncated");
-    Bytes plain;
+    Bytes scratch;
+    ByteSpan plain;
     const ChunkId* decoded = nullptr;
     for (const auto& t : targets) {
       if (decoded == nullptr || *decoded != t.id) {
         ByteSpan stored(got.value.data() + (t.loc.offset - lo), t.loc.length);
-        CODESPHERE_ASSIGN_OR_RETURN(plain, codec_.DecodeChunk(t.id, stored, t.loc.raw_size));
+        CODESPHERE_ASSIGN_OR_RETURN(plain, codec_.DecodeChunkView(t.id, stored, t.loc.raw_size, scratch));
         decoded = &t.id;
       }
       const ManifestEntry& e = m.entries[t.file];
@@ -1003,6 +1004,8 @@ Result<std::unique_ptr<Repository>> Repository::Open(storage::ObjectStore& store
       CODESPHERE_ASSIGN_OR_RETURN(config, internal::DecodeConfig(theirs.value));
     }
   } else if (got.error().code() == StatusCode::kNotFound) {
+    // Tell a missing bucket/root (List fails with its own message) from a missing repository.
+    CODESPHERE_RETURN_IF_ERROR(store.List(kConfigKey).error());
     return NotFoundError("no snapshot repository in this store (no config object)");
   } else {
     return got.error();

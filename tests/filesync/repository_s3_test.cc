@@ -106,6 +106,11 @@ TEST_F(RepositoryS3Test, RoundTripIncrementalAndMissingBucket) {
   auto r = Repository::Open(*missing, Options());
   ASSERT_THAT(r, StatusIs(StatusCode::kNotFound));
   EXPECT_NE(r.error().message().find("bucket no-such-bucket does not exist"), std::string::npos) << r.error();
+  RepositoryOptions read_only = Options();
+  read_only.create = false;
+  auto r2 = Repository::Open(*missing, read_only);
+  ASSERT_THAT(r2, StatusIs(StatusCode::kNotFound));
+  EXPECT_NE(r2.error().message().find("bucket no-such-bucket does not exist"), std::string::npos) << r2.error();
 }
 
 TEST_F(RepositoryS3Test, BadCredentialsAreAClearErrorAndCreateNothing) {
