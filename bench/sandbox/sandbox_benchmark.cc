@@ -33,15 +33,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A scratch workspace for the whole run.
+// A scratch workspace for the whole run, removed at exit (the sandboxes write nothing).
 const std::string& Workspace() {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/codesphere-sandbox-bench-XXXXXX";
-    std::string path = mkdtemp(tmpl);
-    chmod(path.c_str(), 0755);  // bwrap's (mapped) root must be able to enter it too
-    return path;
-  }();
-  return dir;
+  struct Dir {
+    Dir() {
+      char tmpl[] = "/tmp/codesphere-sandbox-bench-XXXXXX";
+      path = mkdtemp(tmpl);
+      chmod(path.c_str(), 0755);  // bwrap's (mapped) root must be able to enter it too
+    }
+    ~Dir() { rmdir(path.c_str()); }
+    std::string path;
+  };
+  static const Dir dir;
+  return dir.path;
 }
 
 Launcher* SharedLauncher() {

@@ -127,6 +127,15 @@ TEST_P(LauncherConformanceTest, RunsInTheWorkspace) {
   EXPECT_EQ(text, "made");
 }
 
+TEST_P(LauncherConformanceTest, RunReturnsWhenTheProcessExitsEvenIfAChildHoldsItsPipes) {
+  Start();
+  auto start = std::chrono::steady_clock::now();
+  RunOutput out = Run({"sh", "-c", "sleep 30 & echo done"});
+  EXPECT_TRUE(out.status.success()) << out.status.ToString();
+  EXPECT_EQ(out.stdout_data, "done\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(25));
+}
+
 TEST_P(LauncherConformanceTest, WallTimeLimitKills) {
   spec_.limits.wall_time_ms = 200;
   Start();

@@ -63,7 +63,8 @@ class Sandbox {
   Sandbox() = default;
 };
 
-// Starts sandboxes.
+// Starts sandboxes. Sandboxes keep alive what they need of their launcher: destroying the
+// launcher does not stop them.
 //
 // Thread-safety: thread-safe.
 class Launcher {
