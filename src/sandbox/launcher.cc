@@ -31,6 +31,7 @@ Result<ExitStatus> RunAndStream(Sandbox& sandbox, ProcessOptions options, uint64
   options.stdout_stdio = Stdio::Pipe();
   options.stderr_stdio = Stdio::Pipe();
   CODESPHERE_ASSIGN_OR_RETURN(std::unique_ptr<Process> process, sandbox.Spawn(options));
+  process->TakeStdinPipe().reset();  // a piped stdin reads EOF: nobody here writes to it
   UniqueFd pipes[2] = {process->TakeStdoutPipe(), process->TakeStderrPipe()};
   bool over_limit = false;
   uint64_t total = 0;

@@ -84,7 +84,8 @@ class Launcher {
 // Receives output chunks: `stream` is 1 for stdout, 2 for stderr. Runs on the caller's thread.
 using OutputSink = unique_function<void(int stream, std::string_view data)>;
 
-// Runs `options.argv` in `sandbox` with piped stdout/stderr (stdin as in `options`) and hands
+// Runs `options.argv` in `sandbox` with piped stdout/stderr (stdin as in `options`; a
+// `Stdio::Pipe()` stdin reads EOF) and hands
 // every chunk to `sink` as it arrives, until the process exits; then returns its status.
 // When the output passes `output_limit` bytes (0: unlimited) the process is killed, the
 // chunk is cut at the limit and `output_limit_exceeded` is set. Output still buffered at exit
