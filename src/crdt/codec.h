@@ -51,6 +51,12 @@ Result<DUpdate> DecodeUpdate(ByteSpan update);
 // Same, into `u` (cleared first; its buffers are reused).
 Status DecodeUpdateInto(ByteSpan update, DUpdate& u);
 
+// Decodes and validates a complete v2 update into `u`.
+Status DecodeUpdateV2Into(ByteSpan update, DUpdate& u);
+// Encodes `u` as a v2 / v1 update (structs in their order, delete set).
+Bytes EncodeV2(const DUpdate& u);
+Bytes EncodeV1(const DUpdate& u);
+
 // Yjs sliceStruct: the part of `s` from `diff` on (0 < diff < len).
 DStruct SliceStruct(DUpdate& u, const DStruct& s, std::uint64_t diff);
 

@@ -243,6 +243,36 @@ TEST(SpecVectorsTest, XmlTypes) {
   EXPECT_EQ(other.GetXmlFragment("x").ToString(), "<p class=\"c\">t</p>");
 }
 
+TEST(SpecVectorsTest, UpdateV2) {
+  Doc empty(DocOptions{.client_id = 1});
+  EXPECT_EQ(Hx(EncodeStateAsUpdateV2(empty)), "00 00 00 00 00 00 01 00 00 00 00 00 00");
+  Doc doc(DocOptions{.client_id = 1});
+  Text t = doc.GetText("t");
+  {
+    Transaction txn(doc);
+    ASSERT_OK(t.Insert(txn, 0, "abc"));
+  }
+  const char* v2a = "00 00 01 01 00 00 01 04 07 04 74 61 62 63 01 03 01 01 00 00 01 01 00 00";
+  EXPECT_EQ(Hx(EncodeStateAsUpdateV2(doc)), v2a);
+  {
+    Transaction txn(doc);
+    ASSERT_OK(t.Delete(txn, 1, 1));
+  }
+  const char* v2b =
+      "00 00 02 41 01 02 00 02 00 05 04 00 81 00 84 06 03 74 61 63 41 01 01 01 00 01 01 01 03 00 01 "
+      "01 01 01 00";
+  EXPECT_EQ(Hx(EncodeStateAsUpdateV2(doc)), v2b);
+  Doc loaded(DocOptions{.client_id = 2});
+  ASSERT_OK(ApplyUpdateV2(loaded, H(v2b)));
+  EXPECT_EQ(loaded.GetText("t").ToString(), "ac");
+  EXPECT_EQ(EncodeStateAsUpdate(loaded), EncodeStateAsUpdate(doc));
+  ASSERT_OK_AND_ASSIGN(Bytes v1, ConvertUpdateV2ToV1(H(v2b)));
+  EXPECT_EQ(v1, EncodeStateAsUpdate(doc));
+  ASSERT_OK_AND_ASSIGN(Bytes v2, ConvertUpdateV1ToV2(v1));
+  EXPECT_EQ(Hx(v2), v2b);
+  EXPECT_FALSE(ApplyUpdateV2(loaded, H("00 00 02 41")).ok());
+}
+
 TEST(SpecVectorsTest, SkipStructsAndPending) {
   Doc doc(DocOptions{.client_id = 1});
   std::vector<Bytes> updates;

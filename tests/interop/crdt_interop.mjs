@@ -211,7 +211,12 @@ class CppPeer {
     this.ready = proc.cmd('new', id, String(client), gc ? '1' : '0')
   }
 
-  async apply (u) { await this.p.cmd('apply', this.id, toHex(u)) }
+  async apply (u) {
+    // Every third update travels in format v2 (converted by Yjs) to exercise our v2 decoder.
+    this.applied = (this.applied || 0) + 1
+    if (this.applied % 3 === 0) await this.p.cmd('apply2', this.id, toHex(Y.convertUpdateFormatV1ToV2(u)))
+    else await this.p.cmd('apply', this.id, toHex(u))
+  }
   async encode (sv) { return fromHex(await this.p.cmd('encode', this.id, sv ? toHex(sv) : '-')) }
   async sv () { return fromHex(await this.p.cmd('sv', this.id)) }
   async drain () {
@@ -432,9 +437,17 @@ const tracesMain = async () => {
     if (JSON.parse(await proc.cmd('text', id2, 'text')) !== trace.endContent) problems.push('yjs update loaded in ours: text differs')
     if (toHex(fromHex(await proc.cmd('sv', id2))) !== toHex(Y.encodeStateVector(doc))) problems.push('yjs update loaded in ours: state vector differs')
     const identical = Buffer.compare(Buffer.from(ours), Buffer.from(theirs)) === 0
+    const ours2 = fromHex(await proc.cmd('encode2', id))
+    const theirs2 = Y.encodeStateAsUpdateV2(doc)
+    if (Buffer.compare(Buffer.from(ours2), Buffer.from(theirs2)) !== 0) problems.push(`v2 bytes differ (ours ${ours2.length}, yjs ${theirs2.length})`)
+    const id3 = `trace${replicaCounter++}`
+    await proc.cmd('new', id3, '43', '1')
+    await proc.cmd('apply2', id3, toHex(theirs2))
+    if (JSON.parse(await proc.cmd('text', id3, 'text')) !== trace.endContent) problems.push('yjs v2 update loaded in ours: text differs')
+    await proc.cmd('free', id3)
     // Same client id and the same merging rules: the full-state bytes must match Yjs exactly.
     if (!identical) problems.push('encoded v1 bytes differ from yjs')
-    console.log(`${file.split('/').pop()}: ${problems.length ? 'FAIL ' + problems.join('; ') : 'ok'}; v1 bytes ours ${ours.length} yjs ${theirs.length}${identical ? ' (identical)' : ''}`)
+    console.log(`${file.split('/').pop()}: ${problems.length ? 'FAIL ' + problems.join('; ') : 'ok'}; v1 bytes ours ${ours.length} yjs ${theirs.length}${identical ? ' (identical)' : ''}; v2 bytes ${ours2.length}`)
     if (problems.length) failures++
     await proc.cmd('free', id)
     await proc.cmd('free', id2)

@@ -4,7 +4,8 @@
 // line on stdin, tab-separated, one reply line per command ("ok[\t…]" or "err\t…"):
 //
 //   new D CLIENT GC            create replica D (GC 0/1)
-//   apply D HEX                apply a v1 update (origin "remote")
+//   apply D HEX                apply a v1 update (origin "remote"); apply2: a v2 update
+//   encode2 D                  EncodeStateAsUpdateV2
 //   encode D SVHEX|-           EncodeStateAsUpdate against a state vector
 //   sv D                       EncodeStateVector
 //   json D                     {"t":delta of Text "t","m":Map "m","arr":Array "arr"}
@@ -141,6 +142,13 @@ std::string Handle(const std::vector<std::string>& f) {
     codesphere::Status s = crdt::ApplyUpdate(doc, *b, "remote");
     return s.ok() ? "ok" : "err\t" + std::string(s.message());
   }
+  if (cmd == "apply2") {
+    auto b = codesphere::FromHex(f[2]);
+    if (!b.ok()) return "err\tbad hex";
+    codesphere::Status s = crdt::ApplyUpdateV2(doc, *b, "remote");
+    return s.ok() ? "ok" : "err\t" + std::string(s.message());
+  }
+  if (cmd == "encode2") return "ok\t" + codesphere::ToHex(crdt::EncodeStateAsUpdateV2(doc));
   if (cmd == "encode") {
     crdt::StateVector sv;
     if (f.size() > 2 && f[2] != "-") {

@@ -45,6 +45,15 @@ Result<Bytes> DiffUpdate(ByteSpan update, ByteSpan state_vector);
 // `encodeStateVectorFromUpdate`). Returns kInvalidArgument on malformed input.
 Result<Bytes> EncodeStateVectorFromUpdate(ByteSpan update);
 
+// Update format v2 (spec §4; what Yjs' `*V2` functions use, e.g. for persistence). Same
+// semantics as the v1 functions above; the bytes match Yjs' v2 encoder.
+Status ApplyUpdateV2(Doc& doc, ByteSpan update, std::string origin = {});
+Bytes EncodeStateAsUpdateV2(const Doc& doc, const StateVector& target = {});
+// Converts between the formats (Yjs `convertUpdateFormatV1ToV2` / `V2ToV1`). Returns
+// kInvalidArgument on malformed input.
+Result<Bytes> ConvertUpdateV1ToV2(ByteSpan update);
+Result<Bytes> ConvertUpdateV2ToV1(ByteSpan update);
+
 // Checks that `update` is a well-formed v1 update. Returns kInvalidArgument otherwise.
 Status ValidateUpdate(ByteSpan update);
 
