@@ -151,11 +151,13 @@ int ExecSearch(const ExecPlan& plan) {
 
 void RunInitSteps(const InitPlan& plan) {
   const int report = plan.report_fd;
-  // 1. Keep only the two pipes: the supervisor's other descriptors (listening sockets,
-  //    files) must not live on in a process that never execs.
+  // 1. Keep only the two pipes and the reaper's memfd: the supervisor's other descriptors
+  //    (listening sockets, files, its stdio) must not live on in the sandbox's pid 1.
   int keep[3] = {plan.sync_fd, plan.report_fd, plan.init_exec_fd};
   CloseAllExcept(keep, 3);
-  for (int fd = 0; fd < 3; ++fd) syscall(SYS_close, fd);
+  for (int fd = 0; fd < 3; ++fd) {
+    if (fd != keep[0] && fd != keep[1] && fd != keep[2]) syscall(SYS_close, fd);
+  }
   ResetSignals();
   syscall(SYS_umask, 022);  // the generated root must not depend on the supervisor's umask
   syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
