@@ -81,6 +81,23 @@ Result<PreparedStdio> PrepareStdio(const ProcessOptions& options) {
   return out;
 }
 
+Status ValidateProcessOptions(const ProcessOptions& options) {
+  auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+  if (options.argv.empty()) return InvalidArgumentError("argv is empty");
+  for (const std::string& arg : options.argv) {
+    if (has_nul(arg)) return InvalidArgumentError("argv contains NUL");
+  }
+  for (const auto& [k, v] : options.env) {
+    if (k.empty() || k.find('=') != std::string::npos || has_nul(k) || has_nul(v)) {
+      return InvalidArgumentError("bad environment variable '" + k + "'");
+    }
+  }
+  if (!options.cwd.empty() && (options.cwd[0] != '/' || has_nul(options.cwd))) {
+    return InvalidArgumentError("cwd '" + options.cwd + "' is not an absolute path");
+  }
+  return OkStatus();
+}
+
 std::vector<std::string> SandboxEnvironment(const Spec& spec) {
   std::map<std::string, std::string> env(spec.env.begin(), spec.env.end());
   for (const std::string& name : spec.env_passthrough) {

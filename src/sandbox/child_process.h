@@ -34,6 +34,10 @@ struct PreparedStdio {
 };
 Result<PreparedStdio> PrepareStdio(const ProcessOptions& options);
 
+// kInvalidArgument for an empty argv, NULs in strings, bad environment names, or a cwd that
+// is neither empty nor absolute.
+Status ValidateProcessOptions(const ProcessOptions& options);
+
 // The environment of the sandbox: `spec.env` plus the `env_passthrough` variables present in
 // the supervisor's environment now, as "KEY=VALUE" strings.
 std::vector<std::string> SandboxEnvironment(const Spec& spec);

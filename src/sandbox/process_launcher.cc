@@ -35,7 +35,7 @@ class HostSandbox final : public Sandbox {
   const std::string& id() const override { return id_; }
 
   Result<std::unique_ptr<Process>> Spawn(const ProcessOptions& options) override {
-    if (options.argv.empty()) return InvalidArgumentError("argv is empty");
+    CODESPHERE_RETURN_IF_ERROR(internal::ValidateProcessOptions(options));
     std::lock_guard<std::mutex> lock(mu_);
     if (stopped_) return FailedPreconditionError("the sandbox is stopped");
     CODESPHERE_ASSIGN_OR_RETURN(internal::PreparedStdio stdio, internal::PrepareStdio(options));

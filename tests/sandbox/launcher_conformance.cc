@@ -24,7 +24,7 @@ TEST_P(LauncherConformanceTest, ReportsTerminatingSignal) {
   EXPECT_FALSE(out.status.success());
 }
 
-TEST_P(LauncherConformanceTest, MissingProgramIsNotFound) {
+TEST_P(LauncherConformanceTest, MissingProgramIsNotFoundAndBadOptionsInvalid) {
   Sandbox& sandbox = Start();
   ProcessOptions options;
   options.argv = {"/no/such/program"};
@@ -32,6 +32,15 @@ TEST_P(LauncherConformanceTest, MissingProgramIsNotFound) {
   options.argv = {"no-such-program-in-path"};
   EXPECT_THAT(sandbox.Spawn(options), StatusIs(StatusCode::kNotFound));
   options.argv = {};
+  EXPECT_THAT(sandbox.Spawn(options), StatusIs(StatusCode::kInvalidArgument));
+  options.argv = {"true"};
+  options.cwd = "relative";
+  EXPECT_THAT(sandbox.Spawn(options), StatusIs(StatusCode::kInvalidArgument));
+  options.cwd = "";
+  options.env = {{"A=B", "c"}};
+  EXPECT_THAT(sandbox.Spawn(options), StatusIs(StatusCode::kInvalidArgument));
+  options.env = {};
+  options.stdout_stdio = Stdio::Fd(987654);
   EXPECT_THAT(sandbox.Spawn(options), StatusIs(StatusCode::kInvalidArgument));
 }
 

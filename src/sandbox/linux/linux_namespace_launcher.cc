@@ -181,16 +181,7 @@ Status LinuxSandbox::Init() {
 }
 
 Result<std::unique_ptr<Process>> LinuxSandbox::Spawn(const ProcessOptions& options) {
-  if (options.argv.empty()) return InvalidArgumentError("argv is empty");
-  for (const std::string& arg : options.argv) {
-    if (arg.find('\0') != std::string::npos) return InvalidArgumentError("argv contains NUL");
-  }
-  for (const auto& [k, v] : options.env) {
-    if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos ||
-        v.find('\0') != std::string::npos) {
-      return InvalidArgumentError("bad environment variable '" + k + "'");
-    }
-  }
+  CODESPHERE_RETURN_IF_ERROR(internal::ValidateProcessOptions(options));
   std::lock_guard<std::mutex> lock(mu_);
   if (stopped_ || !started_) return FailedPreconditionError("the sandbox is stopped");
 
