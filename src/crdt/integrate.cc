@@ -553,49 +553,54 @@ DeleteSet ApplyDeleteSet(DocState& d, const DeleteSet& ds) {
 
 }  // namespace
 
-Status IntegrateUpdate(DocState& d, DUpdate& u) {
-  bool retry = false;
-  d.ReserveText(u.text.size());
-  auto rest = IntegrateStructs(d, u);
-  if (!d.pending_structs.empty()) {
-    for (const auto& [client, clock] : d.pending_missing) {
-      if (clock < d.GetState(client)) {
-        retry = true;
-        break;
+Status IntegrateUpdate(DocState& d, DUpdate& first) {
+  DUpdate* u = &first;
+  DUpdate retry_update;
+  // Yjs retries by applying the pending update recursively; we loop instead, so adversarial
+  // dependency chains cannot exhaust the stack.
+  while (true) {
+    bool retry = false;
+    d.ReserveText(u->text.size());
+    auto rest = IntegrateStructs(d, *u);
+    if (!d.pending_structs.empty()) {
+      for (const auto& [client, clock] : d.pending_missing) {
+        if (clock < d.GetState(client)) {
+          retry = true;
+          break;
+        }
       }
-    }
-    if (rest.has_value()) {
-      for (const auto& [client, clock] : rest->second) {
-        auto it = d.pending_missing.find(client);
-        if (it == d.pending_missing.end() || it->second > clock) d.pending_missing[client] = clock;
+      if (rest.has_value()) {
+        for (const auto& [client, clock] : rest->second) {
+          auto it = d.pending_missing.find(client);
+          if (it == d.pending_missing.end() || it->second > clock) d.pending_missing[client] = clock;
+        }
+        auto merged = MergeUpdates({ByteSpan(d.pending_structs), ByteSpan(rest->first)});
+        if (!merged.ok()) return merged.error();
+        d.pending_structs = std::move(*merged);
       }
-      auto merged = MergeUpdates({ByteSpan(d.pending_structs), ByteSpan(rest->first)});
-      if (!merged.ok()) return merged.error();
-      d.pending_structs = std::move(*merged);
+    } else if (rest.has_value()) {
+      d.pending_structs = std::move(rest->first);
+      d.pending_missing = std::move(rest->second);
     }
-  } else if (rest.has_value()) {
-    d.pending_structs = std::move(rest->first);
-    d.pending_missing = std::move(rest->second);
-  }
-  DeleteSet ds_rest = ApplyDeleteSet(d, u.ds);
-  if (!d.pending_ds.empty()) {
-    DeleteSet old = std::move(d.pending_ds);
-    d.pending_ds = DeleteSet();
-    DeleteSet ds_rest2 = ApplyDeleteSet(d, old);
-    ds_rest.Merge(ds_rest2);
-  } else {
-    ds_rest.SortAndMerge();
-  }
-  d.pending_ds = std::move(ds_rest);
-  if (retry) {
+    DeleteSet ds_rest = ApplyDeleteSet(d, u->ds);
+    if (!d.pending_ds.empty()) {
+      DeleteSet old = std::move(d.pending_ds);
+      d.pending_ds = DeleteSet();
+      DeleteSet ds_rest2 = ApplyDeleteSet(d, old);
+      ds_rest.Merge(ds_rest2);
+    } else {
+      ds_rest.SortAndMerge();
+    }
+    d.pending_ds = std::move(ds_rest);
+    if (!retry) return OkStatus();
     Bytes pending = std::move(d.pending_structs);
     d.pending_structs.clear();
     d.pending_missing.clear();
-    auto pu = DecodeUpdate(pending);
-    if (!pu.ok()) return InternalError("crdt: pending structs failed to decode");
-    return IntegrateUpdate(d, *pu);
+    DUpdate next;
+    if (!DecodeUpdateInto(pending, next).ok()) return InternalError("crdt: pending structs failed to decode");
+    retry_update = std::move(next);
+    u = &retry_update;
   }
-  return OkStatus();
 }
 
 // ---------------------------------------------------------------------------------------------

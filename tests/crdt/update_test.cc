@@ -64,6 +64,18 @@ TEST(UpdateTest, OutOfOrderUpdatesIntegrateOnceTheGapIsFilled) {
   EXPECT_EQ(EncodeStateAsUpdate(dst), EncodeStateAsUpdate(src));
 }
 
+TEST(UpdateTest, ReverseDeliveryOfManyUpdatesConverges) {
+  Doc src(DocOptions{.client_id = 1});
+  std::vector<std::pair<int, std::string>> edits;
+  for (int i = 0; i < 500; ++i) edits.push_back({i / 3, std::string(1, static_cast<char>('a' + i % 26))});
+  auto u = RecordEdits(src, edits);
+  Doc dst(DocOptions{.client_id = 2});
+  for (auto it = u.rbegin(); it != u.rend(); ++it) ASSERT_OK(ApplyUpdate(dst, *it));
+  EXPECT_FALSE(dst.HasPending());
+  EXPECT_EQ(dst.GetText("t").ToString(), src.GetText("t").ToString());
+  EXPECT_EQ(EncodeStateVector(dst), EncodeStateVector(src));
+}
+
 TEST(UpdateTest, PendingDeleteAppliesWhenContentArrives) {
   Doc src(DocOptions{.client_id = 1});
   std::vector<Bytes> u;
