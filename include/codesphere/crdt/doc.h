@@ -100,6 +100,7 @@ class Doc {
   // True if the doc holds structs or deletions waiting for missing dependencies.
   bool HasPending() const;
 
+  // Internal: the implementation state (used by the module's own code, not an API).
   internal::DocState& state() { return *state_; }
   const internal::DocState& state() const { return *state_; }
 

@@ -4,7 +4,10 @@
 // a Doc. Indices and lengths are in UTF-16 code units for Text (as in JS Yjs) and elements
 // for Array. Handles stay valid while their Doc lives; using one after its type was deleted
 // is safe (reads see an empty type, edits insert into the deleted type and are discarded,
-// as in Yjs).
+// as in Yjs). Edits take the open Transaction of the same Doc; Map/XmlElement setters ignore
+// a Transaction of another Doc, the Status-returning ones report kInvalidArgument.
+//
+// Thread-safety: same as Doc (handles are views into it).
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,9 @@
 //
 // Update encoding v1 (spec §3): applying, encoding, merging and diffing updates. These are
 // the bytes y-websocket carries; they interoperate with yjs 13.6.
+//
+// Thread-safety: the Doc-free functions (MergeUpdates, DiffUpdate, ...) are thread-safe; the
+// others follow the Doc's rule (one thread at a time per Doc).
 #pragma once
 
 #include <string_view>
