@@ -272,6 +272,18 @@ TEST_P(LauncherConformanceTest, StopKillsEverythingAndIsIdempotent) {
   EXPECT_THAT(sandbox.Spawn(options), StatusIs(StatusCode::kFailedPrecondition));
 }
 
+TEST_P(LauncherConformanceTest, DestroyingASandboxStopsIt) {
+  Sandbox& sandbox = Start();
+  ProcessOptions options;
+  options.argv = {"sleep", "30"};
+  ASSERT_OK_AND_ASSIGN(auto process, sandbox.Spawn(options));
+  const std::string id = sandbox.id();
+  sandbox_.reset();
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, process->Wait());
+  EXPECT_EQ(status.signal, SIGKILL);
+  EXPECT_FALSE(SandboxCgroupExists(id));
+}
+
 TEST_P(LauncherConformanceTest, RejectsInvalidSpec) {
   spec_.cwd = "relative";
   EXPECT_THAT(launcher_->Start(spec_), StatusIs(StatusCode::kInvalidArgument));
