@@ -46,8 +46,13 @@ function(codesphere_test)
   target_compile_options(${T_NAME} PRIVATE ${CODESPHERE_WARNINGS})
   target_include_directories(${T_NAME} PRIVATE ${CODESPHERE_ROOT} ${CODESPHERE_ROOT}/src)
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} codesphere_testing GTest::gmock GTest::gtest_main)
+  # gtest_discover_tests cannot take a list-valued property (it splits it), so extra labels
+  # go on the directory, which applies them to every test it defines.
+  if(T_LABELS)
+    set_property(DIRECTORY APPEND PROPERTY LABELS ${T_LABELS})
+  endif()
   gtest_discover_tests(${T_NAME} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS "unit;${T_LABELS}" ENVIRONMENT "CODESPHERE_SOURCE_DIR=${CODESPHERE_ROOT}")
+    PROPERTIES LABELS unit ENVIRONMENT "CODESPHERE_SOURCE_DIR=${CODESPHERE_ROOT}")
 endfunction()
 
 # codesphere_benchmark(NAME codesphere_<m>_benchmark SRCS … DEPS …)
