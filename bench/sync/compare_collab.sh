@@ -33,8 +33,8 @@ work=$(cd "$root" && realpath "$build")/bench/collab
 mkdir -p "$work"
 cp "$anchors"/collab_bench.mjs "$anchors"/collab_load.mjs "$anchors"/package.json \
    "$anchors"/package-lock.json "$work"/
-if [ ! -d "$work/node_modules/@y/websocket-server" ]; then
-  (cd "$work" && npm ci --no-audit --no-fund --omit=optional --ignore-scripts --loglevel=error)
+if [ ! -d "$work/node_modules/y-leveldb" ]; then
+  (cd "$work" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 fi
 data=$(mktemp -d /tmp/codesphere-collab-bench-XXXXXX)
 trap 'rm -rf "$data"' EXIT
