@@ -10,7 +10,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -19,6 +21,7 @@
 #include "codesphere/crdt/doc.h"
 #include "codesphere/crdt/state_vector.h"
 #include "codesphere/crdt/types.h"
+#include "codesphere/crdt/undo_manager.h"
 #include "codesphere/crdt/update.h"
 #include "convert.h"
 #include "crdt.h"
@@ -99,6 +102,38 @@ struct PySubscription {
   }
 };
 
+// Runs a Python callback from inside a C++ commit: edits are refused meanwhile, and what it
+// raises is kept for the Python call that committed (exceptions cannot unwind through C++).
+template <typename F>
+void InvokeCallback(PyDoc& doc, F&& call) {
+  ++doc.in_callback;
+  try {
+    call();
+  } catch (py::error_already_set& e) {
+    doc.callback_error.Capture(e);
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+    py::error_already_set error;
+    doc.callback_error.Capture(error);
+  }
+  --doc.in_callback;
+}
+
+PySubscription Subscribe(const DocPtr& d, crdt::Subscription subscription) {
+  const std::uint64_t id = d->next_subscription++;
+  d->subscriptions.emplace(id, std::move(subscription));
+  return PySubscription{d, id};
+}
+
+// A change event as Python sees it (Yjs YEvent): the changed type, the path to it from the
+// observed type, the delta (text/array) and the changed keys (map).
+struct PyEvent {
+  py::object target;
+  py::list path;
+  py::object delta;
+  py::dict keys;
+};
+
 py::object SharedToPy(const DocPtr& d, const crdt::Shared& s) {
   switch (s.kind()) {
     case crdt::TypeKind::kText:
@@ -175,6 +210,51 @@ void SplicePatches(PyText& self, const py::iterable& patches) {
 std::string Repr(const char* name, const crdt::Shared& s) {
   return std::string(name) + "(" + ToJson(s.ToJson()) + ")";
 }
+
+PyEvent EventToPy(const DocPtr& d, const crdt::Event& e) {
+  PyEvent out{SharedToPy(d, e.target), py::list(), FromAny(e.delta), py::dict()};
+  for (const Any& step : e.path) out.path.append(FromAny(step));
+  for (const auto& [key, change] : e.keys) {
+    static const char* const kActions[] = {"add", "update", "delete"};
+    py::dict c;
+    c["action"] = kActions[static_cast<int>(change.action)];
+    c["old_value"] = FromAny(change.old_value);
+    out.keys[py::str(key)] = c;
+  }
+  return out;
+}
+
+template <typename Wrapper>
+PySubscription Observe(Wrapper& w, const crdt::Shared& shared, py::function callback) {
+  std::weak_ptr<PyDoc> weak = w.d;
+  return Subscribe(w.d, shared.Observe([weak, callback](const crdt::Event& event,
+                                                        const crdt::Transaction&) {
+    auto doc = weak.lock();
+    if (!doc) return;
+    InvokeCallback(*doc, [&] { callback(EventToPy(doc, event)); });
+  }));
+}
+
+template <typename Wrapper>
+PySubscription ObserveDeep(Wrapper& w, const crdt::Shared& shared, py::function callback) {
+  std::weak_ptr<PyDoc> weak = w.d;
+  return Subscribe(w.d, shared.ObserveDeep([weak, callback](const std::vector<crdt::Event>& events,
+                                                            const crdt::Transaction&) {
+    auto doc = weak.lock();
+    if (!doc) return;
+    InvokeCallback(*doc, [&] {
+      py::list list;
+      for (const crdt::Event& e : events) list.append(EventToPy(doc, e));
+      callback(list);
+    });
+  }));
+}
+
+constexpr const char* kObserveDoc =
+    "Calls `callback(event: Event)` after every transaction that changed this type. Returns "
+    "a Subscription (kept until unsubscribed). The callback must not change the doc.";
+constexpr const char* kObserveDeepDoc =
+    "Calls `callback(events: list[Event])` for changes to this type and every nested type.";
 
 void RegisterStateVector(py::module_& m) {
   py::class_<crdt::StateVector>(m, "StateVector",
@@ -304,6 +384,13 @@ void RegisterText(py::module_& m) {
             Edit(*s.d, [&](crdt::Transaction& txn) { ThrowIfError(s.t.ApplyDelta(txn, ops)); });
           },
           "delta"_a, "Yjs applyDelta: [{'insert'|'retain'|'delete': ..., 'attributes': {...}}].")
+      .def(
+          "observe", [](PyText& s, py::function cb) { return Observe(s, s.t, std::move(cb)); },
+          "callback"_a, kObserveDoc)
+      .def(
+          "observe_deep",
+          [](PyText& s, py::function cb) { return ObserveDeep(s, s.t, std::move(cb)); },
+          "callback"_a, kObserveDeepDoc)
       .def_property_readonly("doc", [](const PyText& s) { return s.d; });
 }
 
@@ -380,6 +467,13 @@ void RegisterMap(py::module_& m) {
       .def("create_array", create(crdt::TypeKind::kArray), "key"_a)
       .def("to_json", [](const PyMap& s) { return FromAny(s.m.ToJson()); })
       .def("__repr__", [](const PyMap& s) { return Repr("Map", s.m); })
+      .def(
+          "observe", [](PyMap& s, py::function cb) { return Observe(s, s.m, std::move(cb)); },
+          "callback"_a, kObserveDoc)
+      .def(
+          "observe_deep",
+          [](PyMap& s, py::function cb) { return ObserveDeep(s, s.m, std::move(cb)); },
+          "callback"_a, kObserveDeepDoc)
       .def_property_readonly("doc", [](const PyMap& s) { return s.d; });
 }
 
@@ -474,6 +568,13 @@ void RegisterArray(py::module_& m) {
       .def("create_array", create(crdt::TypeKind::kArray), "index"_a)
       .def("to_json", [](const PyArray& s) { return FromAny(s.a.ToJson()); })
       .def("__repr__", [](const PyArray& s) { return Repr("Array", s.a); })
+      .def(
+          "observe", [](PyArray& s, py::function cb) { return Observe(s, s.a, std::move(cb)); },
+          "callback"_a, kObserveDoc)
+      .def(
+          "observe_deep",
+          [](PyArray& s, py::function cb) { return ObserveDeep(s, s.a, std::move(cb)); },
+          "callback"_a, kObserveDeepDoc)
       .def_property_readonly("doc", [](const PyArray& s) { return s.d; });
 }
 
@@ -591,26 +692,13 @@ void RegisterDoc(py::module_& m) {
       .def(
           "observe_update",
           [](const DocPtr& d, py::function callback) {
-            const std::uint64_t id = d->next_subscription++;
             std::weak_ptr<PyDoc> weak = d;
-            d->subscriptions.emplace(
-                id, d->doc->OnUpdate([weak, callback](ByteSpan update,
-                                                      const crdt::Transaction& txn) {
-                  auto doc = weak.lock();
-                  if (!doc) return;
-                  ++doc->in_callback;
-                  try {
-                    callback(ToPyBytes(update), txn.origin());
-                  } catch (py::error_already_set& e) {
-                    doc->callback_error.Capture(e);
-                  } catch (const std::exception& e) {
-                    PyErr_SetString(PyExc_RuntimeError, e.what());
-                    py::error_already_set error;
-                    doc->callback_error.Capture(error);
-                  }
-                  --doc->in_callback;
-                }));
-            return PySubscription{d, id};
+            return Subscribe(d, d->doc->OnUpdate([weak, callback](ByteSpan update,
+                                                                 const crdt::Transaction& txn) {
+              auto doc = weak.lock();
+              if (!doc) return;
+              InvokeCallback(*doc, [&] { callback(ToPyBytes(update), txn.origin()); });
+            }));
           },
           "callback"_a,
           "Calls `callback(update: bytes, origin: str)` after every transaction that changed "
@@ -619,6 +707,86 @@ void RegisterDoc(py::module_& m) {
       .def("__repr__", [](const PyDoc& d) {
         return "<codesphere.crdt.Doc client_id=" + std::to_string(d.doc->client_id()) + ">";
       });
+}
+
+void RegisterEvent(py::module_& m) {
+  py::class_<PyEvent>(m, "Event", "A change to a shared type (Yjs YEvent).")
+      .def_readonly("target", &PyEvent::target, "The changed Text, Map or Array.")
+      .def_readonly("path", &PyEvent::path,
+                    "From the observed type to `target`: map keys and list indices.")
+      .def_readonly("delta", &PyEvent::delta,
+                    "Text/Array changes as a Yjs delta ([{'insert'|'retain'|'delete': ...}]).")
+      .def_readonly("keys", &PyEvent::keys,
+                    "Map changes: {key: {'action': 'add'|'update'|'delete', 'old_value': ...}}.");
+}
+
+struct PyUndoManager {
+  DocPtr d;
+  std::unique_ptr<crdt::UndoManager> manager;
+  // Undo/redo run their own transactions; refuse them where a transaction could not start.
+  template <typename F>
+  bool Change(F&& f) {
+    if (d->txn || d->in_callback > 0) {
+      ThrowStatus(FailedPreconditionError("undo/redo inside a transaction or callback"));
+    }
+    const bool changed = f();
+    d->callback_error.RaiseIfAny();
+    return changed;
+  }
+};
+
+crdt::Shared ScopeItem(py::handle item, DocPtr& doc) {
+  auto take = [&](const DocPtr& d, const crdt::Shared& s) {
+    if (doc && doc != d) ThrowStatus(InvalidArgumentError("scope types must share one Doc"));
+    doc = d;
+    return s;
+  };
+  if (py::isinstance<PyText>(item)) return take(item.cast<PyText&>().d, item.cast<PyText&>().t);
+  if (py::isinstance<PyMap>(item)) return take(item.cast<PyMap&>().d, item.cast<PyMap&>().m);
+  if (py::isinstance<PyArray>(item)) {
+    return take(item.cast<PyArray&>().d, item.cast<PyArray&>().a);
+  }
+  ThrowStatus(InvalidArgumentError("scope holds Text, Map or Array handles"));
+}
+
+void RegisterUndoManager(py::module_& m) {
+  py::class_<PyUndoManager>(m, "UndoManager",
+                            "Undo/redo of the local changes to some types (Yjs UndoManager). "
+                            "Changes closer than `capture_timeout` seconds merge into one step.")
+      .def(py::init([](const py::object& scope, const std::set<std::string>& tracked_origins,
+                       double capture_timeout) {
+             DocPtr doc;
+             std::vector<crdt::Shared> types;
+             if (py::isinstance<py::list>(scope) || py::isinstance<py::tuple>(scope)) {
+               for (py::handle item : scope) types.push_back(ScopeItem(item, doc));
+             } else {
+               types.push_back(ScopeItem(scope, doc));
+             }
+             if (!doc) ThrowStatus(InvalidArgumentError("scope must not be empty"));
+             crdt::UndoManagerOptions options;
+             options.tracked_origins = tracked_origins;
+             options.capture_timeout_ms = static_cast<std::uint64_t>(capture_timeout * 1000);
+             options.now_ms = [] {
+               return static_cast<std::uint64_t>(
+                   std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count());
+             };
+             auto manager = std::make_unique<crdt::UndoManager>(*doc->doc, types, options);
+             return PyUndoManager{doc, std::move(manager)};
+           }),
+           "scope"_a, "tracked_origins"_a = std::set<std::string>{""},
+           "capture_timeout"_a = 0.5)
+      .def("undo", [](PyUndoManager& u) { return u.Change([&] { return u.manager->Undo(); }); },
+           "Reverts the last step; True if the doc changed.")
+      .def("redo", [](PyUndoManager& u) { return u.Change([&] { return u.manager->Redo(); }); })
+      .def_property_readonly("can_undo", [](const PyUndoManager& u) { return u.manager->CanUndo(); })
+      .def_property_readonly("can_redo", [](const PyUndoManager& u) { return u.manager->CanRedo(); })
+      .def("stop_capturing", [](PyUndoManager& u) { u.manager->StopCapturing(); },
+           "The next change starts a new step.")
+      .def("clear", [](PyUndoManager& u) { u.manager->Clear(); })
+      .def_property_readonly("origin",
+                             [](const PyUndoManager& u) { return u.manager->origin(); });
 }
 
 }  // namespace
@@ -630,10 +798,12 @@ py::object WrapBorrowedDoc(crdt::Doc& doc, py::object owner) {
 void RegisterCrdt(py::module_& parent) {
   py::module_ m = parent.def_submodule("crdt", "Yjs-compatible CRDT documents (codesphere::crdt).");
   RegisterStateVector(m);
+  RegisterEvent(m);
   RegisterText(m);
   RegisterMap(m);
   RegisterArray(m);
   RegisterDoc(m);
+  RegisterUndoManager(m);
 
   m.def(
       "apply_update",

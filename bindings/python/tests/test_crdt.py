@@ -183,6 +183,92 @@ class TransactionAndCallbackTest(unittest.TestCase):
         self.assertEqual(origins, ["network"])
 
 
+class ObserverTest(unittest.TestCase):
+    def test_text_and_map_events(self):
+        doc = crdt.Doc(client_id=1)
+        text, m = doc.get_text("t"), doc.get_map("m")
+        text.insert(0, "abc")
+        events = []
+        sub = text.observe(events.append)
+        with doc.transaction():
+            text.delete(0, 1)
+            text.insert(2, "Z", {"bold": True})
+        self.assertEqual(len(events), 1)
+        self.assertEqual(events[0].delta,
+                         [{"delete": 1}, {"retain": 2}, {"insert": "Z", "attributes": {"bold": True}}])
+        self.assertEqual(str(events[0].target), "bcZ")
+        sub.unsubscribe()
+        text.insert(0, "x")
+        self.assertEqual(len(events), 1)
+        m["k"] = 1
+        map_events = []
+        m.observe(map_events.append)
+        m["k"] = 2
+        m["new"] = "v"
+        del m["k"]
+        self.assertEqual([e.keys for e in map_events], [
+            {"k": {"action": "update", "old_value": 1}},
+            {"new": {"action": "add", "old_value": None}},
+            {"k": {"action": "delete", "old_value": 2}},
+        ])
+
+    def test_deep_events_carry_paths_and_remote_changes_fire_too(self):
+        doc = crdt.Doc(client_id=1)
+        root = doc.get_map("root")
+        items = root.create_array("items")
+        seen = []
+        root.observe_deep(lambda events: seen.append([(e.path, e.delta) for e in events]))
+        items.append("x")
+        self.assertEqual(seen, [[(["items"], [{"insert": ["x"]}])]])
+        remote = crdt.Doc(client_id=2)
+        remote.apply_update(doc.encode_state_as_update())
+        remote.get_map("root")["items"].append("y")
+        doc.apply_update(remote.encode_state_as_update(doc.encode_state_vector()))
+        self.assertEqual(seen[-1], [(["items"], [{"retain": 1}, {"insert": ["y"]}])])
+
+    def test_observer_errors_and_edits_are_reported(self):
+        doc = crdt.Doc(client_id=1)
+        text = doc.get_text("t")
+
+        def boom(event):
+            raise KeyError("from observer")
+
+        with text.observe(boom):
+            with self.assertRaises(KeyError):
+                text.insert(0, "a")
+        with text.observe(lambda e: text.insert(0, "again")):
+            with self.assertRaises(codesphere.FailedPreconditionError):
+                text.insert(0, "b")
+        self.assertEqual(str(text), "ba")
+
+
+class UndoManagerTest(unittest.TestCase):
+    def test_undo_redo_of_local_changes_only(self):
+        doc = crdt.Doc(client_id=1)
+        text = doc.get_text("t")
+        undo = crdt.UndoManager(text, capture_timeout=0)
+        text.insert(0, "hello")
+        undo.stop_capturing()
+        text.insert(5, " world")
+        remote = crdt.Doc(client_id=2)
+        remote.apply_update(doc.encode_state_as_update())
+        remote.get_text("t").insert(0, ">")
+        doc.apply_update(remote.encode_state_as_update(doc.encode_state_vector()), origin="net")
+        self.assertTrue(undo.can_undo)
+        self.assertTrue(undo.undo())
+        self.assertEqual(str(text), ">hello")
+        self.assertTrue(undo.undo())
+        self.assertEqual(str(text), ">")  # the remote change stays
+        self.assertFalse(undo.can_undo)
+        self.assertTrue(undo.redo())
+        self.assertEqual(str(text), ">hello")
+        with doc.transaction():
+            with self.assertRaises(codesphere.FailedPreconditionError):
+                undo.undo()
+        with self.assertRaises(ValueError):
+            crdt.UndoManager([text, crdt.Doc().get_text("t")])
+
+
 class UpdateTest(unittest.TestCase):
     def test_state_vectors_and_diffs(self):
         a, b = crdt.Doc(client_id=1), crdt.Doc(client_id=2)
