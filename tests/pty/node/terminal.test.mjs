@@ -133,3 +133,21 @@ test('resize reaches the program', async () => {
   await v.close()
   await other.close()
 })
+
+test('a terminal query is answered once, however many terminals are attached', async () => {
+  const a = await Viewer.open(server.url('/pty/queries'))
+  const b = await Viewer.open(server.url('/pty/queries'))
+  const c = await Viewer.open(server.url('/pty/queries?role=read-only'))
+  await run(a, 'true')
+  // The program asks for device attributes; every xterm answers. It reads one answer, then
+  // looks for more for half a second.
+  a.input("printf '\\033[c'; IFS= read -rs -d c r; stty -icanon min 0 time 5; " +
+    "extra=$(dd bs=256 count=1 2>/dev/null | od -An -c | tr -d ' \\n'); stty sane; " +
+    'echo "first=${r:1} ex""tra=[${extra}]"\r')
+  await a.waitText('extra=[')
+  await b.waitText('extra=[')
+  const line = a.text().split('\n').find((l) => l.startsWith('first='))
+  assert.match(line, /^first=\[\?1;2 extra=\[\]$/)
+  await run(a, 'true')
+  for (const v of [a, b, c]) await v.close()
+})
