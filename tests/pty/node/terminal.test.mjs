@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { spawnSync } from 'node:child_process'
 import { startServer, Viewer, run } from './helpers.mjs'
 
 let server
@@ -37,7 +38,13 @@ test('runs commands and renders their output', async () => {
   await v.close()
 })
 
-test('full-screen programs: less and vi draw the screen and restore it', async () => {
+const have = (prog) => spawnSync('sh', ['-c', `command -v ${prog}`]).status === 0
+
+test('full-screen programs: less and vi draw the screen and restore it', async (t) => {
+  if (!have('less') || !have('vi')) {
+    t.skip('needs less and vi (Debian packages less, vim or vim-tiny)')
+    return
+  }
   const file = path.join(tmp, 'lines.txt')
   fs.writeFileSync(file, Array.from({ length: 200 }, (_, i) => `line number ${i + 1}`).join('\n') + '\n')
   const v = await Viewer.open(server.url('/pty/fullscreen'), { cols: 80, rows: 24 })
