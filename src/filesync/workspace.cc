@@ -52,7 +52,7 @@ class BindingImpl : public FileBinding {
  public:
   BindingImpl(WorkspaceImpl& ws, std::string path, crdt::Doc& doc, std::string text_name,
               crdt::ClientId client_id)
-      : ws_(ws), path_(std::move(path)), doc_(doc), text_name_(std::move(text_name)) {
+      : ws_(&ws), path_(std::move(path)), doc_(doc), text_name_(std::move(text_name)) {
     crdt::DocOptions o;
     o.client_id = client_id;
     disk_doc_ = std::make_unique<crdt::Doc>(o);
@@ -70,6 +70,11 @@ class BindingImpl : public FileBinding {
   Status OnDiskChange();
   bool Due(Clock::time_point now) const { return dirty_ && !deleted_ && now >= deadline_; }
   void set_path(std::string p) { path_ = std::move(p); }
+  // The workspace is going away: the binding stays valid but inert.
+  void Detach() {
+    ws_ = nullptr;
+    sub_.Reset();
+  }
   void MarkDeleted() { deleted_ = true; }
 
  private:
@@ -79,7 +84,7 @@ class BindingImpl : public FileBinding {
   }
   Status ApplyDiskText(const std::string& base, const std::string& content);
 
-  WorkspaceImpl& ws_;
+  WorkspaceImpl* ws_;  // Null once the workspace was destroyed.
   std::string path_;
   crdt::Doc& doc_;
   std::string text_name_;
@@ -95,6 +100,9 @@ class WorkspaceImpl : public Workspace {
   WorkspaceImpl(std::string root, UniqueFd root_fd, UniqueFd inotify, WorkspaceOptions options)
       : root_(std::move(root)), root_fd_(std::move(root_fd)), inotify_(std::move(inotify)),
         options_(std::move(options)) {}
+  ~WorkspaceImpl() override {
+    for (auto& [p, b] : bindings_) b->Detach();
+  }
 
   Status WatchTree(const std::string& rel);
 
@@ -144,7 +152,9 @@ class WorkspaceImpl : public Workspace {
 
 // --------------------------------------------------------------------------------------------
 
-BindingImpl::~BindingImpl() { ws_.Unbind(this); }
+BindingImpl::~BindingImpl() {
+  if (ws_ != nullptr) ws_->Unbind(this);
+}
 
 Status BindingImpl::Init(const std::string& content) {
   crdt::Text text = doc_.GetText(text_name_);
@@ -153,7 +163,7 @@ Status BindingImpl::Init(const std::string& content) {
   if (current.empty() && !content.empty()) {
     CODESPHERE_RETURN_IF_ERROR(ApplyDiskText(current, content));
   } else if (current != content) {
-    CODESPHERE_RETURN_IF_ERROR(ws_.WriteFile(path_, current));
+    CODESPHERE_RETURN_IF_ERROR(ws_->WriteFile(path_, current));
   }
   sub_ = doc_.OnUpdate([this](ByteSpan, const crdt::Transaction& txn) {
     if (txn.origin() != kDiskOrigin) MarkDirty();
@@ -162,7 +172,7 @@ Status BindingImpl::Init(const std::string& content) {
 }
 
 void BindingImpl::MarkDirty() {
-  if (!dirty_) deadline_ = Clock::now() + ws_.options().write_debounce;
+  if (!dirty_ && ws_ != nullptr) deadline_ = Clock::now() + ws_->options().write_debounce;
   dirty_ = true;
 }
 
@@ -184,7 +194,8 @@ Status BindingImpl::ApplyDiskText(const std::string& base, const std::string& co
 
 Status BindingImpl::OnDiskChange() {
   if (deleted_) return OkStatus();
-  auto content = ws_.ReadFile(path_);
+  if (ws_ == nullptr) return FailedPreconditionError("the workspace of " + path_ + " is closed");
+  auto content = ws_->ReadFile(path_);
   if (!content.has_value()) {
     // Gone or replaced by something we may not read (a symlink): the delete event tells.
     if (content.error().code() == StatusCode::kNotFound ||
@@ -193,7 +204,7 @@ Status BindingImpl::OnDiskChange() {
     }
     return content.error();
   }
-  if (content->size() > ws_.options().max_bound_file_size || !internal::IsBindableText(*content)) {
+  if (content->size() > ws_->options().max_bound_file_size || !internal::IsBindableText(*content)) {
     return FailedPreconditionError(path_ + " is no longer a text file; its binding keeps the doc");
   }
   std::string base = disk_doc_->GetText(text_name_).ToString();
@@ -211,7 +222,7 @@ Status BindingImpl::Flush() {
   dirty_ = false;
   std::string text = doc_.GetText(text_name_).ToString();
   if (text != disk_doc_->GetText(text_name_).ToString()) {
-    CODESPHERE_RETURN_IF_ERROR(ws_.WriteFile(path_, text));
+    CODESPHERE_RETURN_IF_ERROR(ws_->WriteFile(path_, text));
   }
   return SyncDiskDoc();
 }
@@ -276,7 +287,7 @@ Status WorkspaceImpl::WriteFile(const std::string& path, std::string_view data) 
     if (!S_ISREG(st.st_mode)) return FailedPreconditionError(path + " exists and is not a regular file");
     mode = st.st_mode & 07777;
   }
-  static std::mt19937_64 rng(std::random_device{}());
+  thread_local std::mt19937_64 rng(std::random_device{}());
   std::string tmp = kTempPrefix + std::to_string(rng());
   int fd = ::openat(pfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoToStatus(errno, "create temp file for " + path);

@@ -111,6 +111,18 @@ TEST_F(WorkspaceTest, RenamesMoveTheBindingAndDeletesDetachIt) {
   EXPECT_TRUE(saw_delete);
 }
 
+TEST_F(WorkspaceTest, BindingOutlivingItsWorkspaceIsInert) {
+  crdt::Doc doc(crdt::DocOptions{1, true});
+  ASSERT_OK_AND_ASSIGN(auto binding, ws_->Bind("notes.txt", doc, "content", 1001));
+  ws_.reset();
+  {
+    crdt::Transaction txn(doc, "user");
+    ASSERT_OK(doc.GetText("content").Insert(txn, 0, "after close "));
+  }
+  EXPECT_THAT(binding->Flush(), StatusIs(StatusCode::kFailedPrecondition));
+  EXPECT_EQ(testing::ReadFile(Root() / "notes.txt"), "alpha\nbeta\ngamma\n");
+}
+
 TEST_F(WorkspaceTest, RefusesBinaryHugeIgnoredAndUnsafePaths) {
   crdt::Doc doc;
   testing::WriteFile(Root() / "blob.bin", std::string("\x00\x01\x02", 3));

@@ -82,7 +82,8 @@ class Workspace {
   // the file; otherwise the file is overwritten with the text. `client_id` is the CRDT client
   // id used for edits coming from disk: unique among the doc's peers. Errors: kNotFound,
   // kFailedPrecondition for binary (NUL bytes, invalid UTF-8) or oversized files,
-  // kAlreadyExists if the path is bound. `doc` must outlive the binding.
+  // kAlreadyExists if the path is bound. `doc` must outlive the binding; a binding that
+  // outlives its workspace becomes inert (Flush returns kFailedPrecondition).
   virtual Result<std::unique_ptr<FileBinding>> Bind(const std::string& path, crdt::Doc& doc,
                                                     const std::string& text_name,
                                                     crdt::ClientId client_id) = 0;
