@@ -30,7 +30,11 @@ void ProxySession::Start(std::string head, std::string initial) {
       [self = shared_from_this()](const std::error_code& ec, const char* data, std::size_t n) {
         self->OnClientData(ec, data, n);
       });
-  client_->OnWriteError([self = shared_from_this()](std::error_code) { self->End(); });
+  // Weak captures in callbacks stored on the transport, so that no cycle outlives the
+  // io_context (the read loop's handler holds this session strongly while it runs).
+  client_->OnWriteError([weak = weak_from_this()](std::error_code) {
+    if (auto self = weak.lock()) self->End();
+  });
   WriteUpstream();
   ReadUpstream();
 }
@@ -105,7 +109,9 @@ void ProxySession::ReadUpstream() {
         }
         if (self->client_->queued_bytes() > self->server_->options.max_http_queued_bytes) {
           // Backpressure: read the upstream again once the client caught up.
-          self->client_->OnDrained([self] { self->ReadUpstream(); });
+          self->client_->OnDrained([weak = std::weak_ptr<ProxySession>(self)] {
+            if (auto s = weak.lock()) s->ReadUpstream();
+          });
           return;
         }
         self->ReadUpstream();

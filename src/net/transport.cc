@@ -230,7 +230,11 @@ void Transport::CloseGracefully(std::chrono::milliseconds linger) {
   linger_timer_->async_wait([self = shared_from_this()](const std::error_code& timer_ec) {
     if (!timer_ec) self->Close();
   });
-  OnDrained([self = shared_from_this(), linger] {
+  // Weak: a stored callback holding its own transport would be a cycle whenever the io_context
+  // stops before the queue drains (the pending write holds a strong reference anyway).
+  OnDrained([weak = weak_from_this(), linger] {
+    std::shared_ptr<Transport> self = weak.lock();
+    if (self == nullptr) return;
     self->closing_ = true;
     if (self->closed_) return;
     std::error_code ec;
