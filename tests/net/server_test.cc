@@ -4,6 +4,7 @@
 
 #include "codesphere/net/server.h"
 
+#include <future>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -231,6 +232,27 @@ TEST_F(ServerTest, RecordsMetrics) {
   std::string text = registry_.RenderPrometheus();
   EXPECT_NE(text.find("net_http_requests_total{server=\"test\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("net_connections_total{server=\"test\"} 1"), std::string::npos) << text;
+}
+
+TEST_F(ServerTest, GracefulStopAnswersTheRequestInFlight) {
+  server_ = nullptr;
+  ASSERT_OK_AND_ASSIGN(server_, Server::Create(io_.executor(), {}));
+  std::promise<HttpResponder> parked;
+  server_->HandleHttp("/slow", [&parked](HttpRequest, HttpResponder r) {
+    parked.set_value(std::move(r));
+  });
+  server_->Start();
+  RawClient c(server_->port());
+  c.Write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  HttpResponder responder = parked.get_future().get();
+  std::promise<void> stopped;
+  server_->Stop([&stopped] { stopped.set_value(); });
+  responder.Send(HttpResponse::Text(200, "late but delivered"));
+  std::string r = c.ReadResponse();
+  EXPECT_EQ(BodyOf(r), "late but delivered");
+  EXPECT_NE(r.find("Connection: close"), std::string::npos);
+  EXPECT_TRUE(c.WaitForClose());
+  EXPECT_EQ(stopped.get_future().wait_for(testing::kEventTimeout), std::future_status::ready);
 }
 
 TEST_F(ServerTest, GracefulStopClosesIdleConnectionsAndRefusesNewOnes) {
