@@ -205,8 +205,9 @@ class Server {
   // Graceful shutdown: stops accepting, answers requests being handled, closes idle HTTP
   // connections, starts a close handshake with kGoingAway ("server shutting down") on every
   // WebSocket (whose `on_close` runs with status kCancelled), aborts proxied connections, and
-  // once every connection is gone, after at most `websocket.close_timeout` plus a write of
-  // what was queued, calls `on_stopped` on the server's executor. Idempotent; later calls'
+  // once every connection is gone calls `on_stopped` on the server's executor. WebSockets take
+  // at most `websocket.close_timeout`; a request whose handler has not answered yet holds the
+  // shutdown until it is answered (a dropped responder answers 500). Idempotent; later calls'
   // callbacks run when the first shutdown completes.
   void Stop(unique_function<void()> on_stopped = nullptr);
 
