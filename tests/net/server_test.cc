@@ -5,6 +5,7 @@
 #include "codesphere/net/server.h"
 
 #include <future>
+#include <random>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -184,6 +185,24 @@ TEST_F(ServerTest, MalformedRequestsGet4xxAndClose) {
     EXPECT_TRUE(client.WaitForClose());
   }
   // The server still serves.
+  EXPECT_EQ(StatusOf(HttpRequestRaw(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
+}
+
+TEST_F(ServerTest, RandomRequestBytesGetAnAnswerOrAClose) {
+  StartServer();
+  std::mt19937 rng(7);  // fixed seed
+  const std::string alphabet = "GET POST / HTTP/1.1\r\n:Host x Content-Length: 5 chunked \t0\x01";
+  for (int round = 0; round < 100; ++round) {
+    RawClient c(port_);
+    std::string junk(1 + rng() % 300, ' ');
+    for (char& ch : junk) ch = alphabet[rng() % alphabet.size()];
+    c.Write(junk + "\r\n\r\n");
+    c.socket().shutdown(asio::ip::tcp::socket::shutdown_send);
+    std::string r = c.ReadAll();  // whatever the answer, the connection ends
+    if (!r.empty()) {
+      EXPECT_EQ(r.substr(0, 9), "HTTP/1.1 ") << r;
+    }
+  }
   EXPECT_EQ(StatusOf(HttpRequestRaw(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
 }
 

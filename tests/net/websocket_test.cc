@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <random>
 #include <set>
 
 #include "codesphere/net/client.h"
@@ -317,6 +318,28 @@ TEST_F(WebSocketTest, ProtocolViolationClosesWith1002) {
   ASSERT_TRUE(info.has_value());
   EXPECT_EQ(info->code, CloseCode::kProtocolError);
   EXPECT_THAT(info->status, StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(WebSocketTest, RandomBytesAfterHandshakeEndTheConnectionNotTheServer) {
+  StartServer();
+  std::mt19937 rng(20261122);  // fixed seed
+  for (int round = 0; round < 40; ++round) {
+    RawClient c(port_);
+    ASSERT_NE(c.WebSocketHandshake("/echo/fuzz").find("101"), std::string::npos);
+    std::string junk(1 + rng() % 600, '\0');
+    for (char& ch : junk) ch = static_cast<char>(rng());
+    c.Write(junk);
+    c.socket().shutdown(asio::ip::tcp::socket::shutdown_send);
+    EXPECT_TRUE(c.WaitForClose());
+  }
+  // Every connection ended with a reported close; the server still echoes.
+  for (int i = 1; i <= 40; ++i) ASSERT_TRUE(side_.WaitClosed(i).has_value());
+  EventLog log;
+  ASSERT_OK_AND_ASSIGN(auto ws, ConnectSync(io_.executor(), Url("/echo/after"), &log));
+  ASSERT_OK(ws->Send(AsBytes("alive"), MessageKind::kText));
+  ASSERT_TRUE(log.WaitMessages(1));
+  ws->Close();
+  ASSERT_TRUE(log.WaitClosed().has_value());
 }
 
 TEST_F(WebSocketTest, GracefulStopSendsGoingAwayToEveryClient) {
