@@ -310,15 +310,16 @@ void DocState::TreeAddWeight(std::uint32_t item, std::int64_t delta) {
   }
 }
 
-std::uint32_t DocState::SplitNode(std::uint32_t type, std::uint32_t n) {
+std::uint32_t DocState::SplitNode(std::uint32_t type, std::uint32_t n, bool appending) {
   if (nodes[n].parent != kNone && nodes[nodes[n].parent].count == kFanout) {
-    SplitNode(type, nodes[n].parent);
+    SplitNode(type, nodes[n].parent, false);
   }
   const std::uint32_t parent = nodes[n].parent;
   const std::uint32_t right = NewNode(nodes[n].leaf);
   Node& ln = nodes[n];
   Node& rn = nodes[right];
-  const int half = kFanout / 2;
+  // Appends (loading, typing at the end) keep the left node full instead of half empty.
+  const int half = appending ? kFanout - 1 : kFanout / 2;
   rn.count = static_cast<std::uint16_t>(ln.count - half);
   std::memcpy(rn.child, ln.child + half, sizeof(std::uint32_t) * rn.count);
   ln.count = half;
@@ -372,7 +373,7 @@ void DocState::TreeInsertAfter(std::uint32_t type, std::uint32_t left, std::uint
   int pos;
   locate(leaf, pos);
   if (nodes[leaf].count == kFanout) {
-    SplitNode(type, leaf);
+    SplitNode(type, leaf, pos == kFanout);
     locate(leaf, pos);
   }
   Node& l = nodes[leaf];

@@ -221,7 +221,7 @@ class DocState : public std::enable_shared_from_this<DocState> {
   // Removes `item` from its leaf without touching totals (REQUIRES: its weight moves to a
   // neighbour in the same leaf, and the leaf keeps another item).
   void TreeUnlinkFromLeaf(std::uint32_t item);
-  std::uint32_t SplitNode(std::uint32_t type, std::uint32_t node);
+  std::uint32_t SplitNode(std::uint32_t type, std::uint32_t node, bool appending);
   void TreeAddWeight(std::uint32_t item, std::int64_t delta);
   // Item containing visible position `index` (< total) and the offset inside it.
   std::pair<std::uint32_t, std::uint64_t> TreeFind(std::uint32_t type, std::uint64_t index) const;
