@@ -215,6 +215,17 @@ void RegisterSandboxAndLauncher(py::module_& m) {
           "Runs `argv` to the end and returns {'status': ExitStatus, 'stdout': bytes, "
           "'stderr': bytes}; output beyond `output_limit` bytes (0: none) kills it. Releases "
           "the GIL.")
+      .def(
+          "connect",
+          [](PySandbox& s, std::uint16_t port, double timeout) {
+            sandbox::Sandbox& sb = s.get();
+            const auto ms = std::chrono::milliseconds(static_cast<std::int64_t>(timeout * 1000));
+            return Blocking([&] { return sb.Connect(port, ms); }).release();
+          },
+          "port"_a, "timeout"_a = 5.0,
+          "Connects to `port` on the sandbox's own loopback from the host; returns the socket "
+          "fd (yours: `socket.socket(fileno=fd)`). Raises UnavailableError when nothing "
+          "listens. Releases the GIL.")
       .def("stats",
            [](PySandbox& s) {
              sandbox::Sandbox& sb = s.get();

@@ -3,6 +3,7 @@
 
 import os
 import signal
+import socket
 import tempfile
 import unittest
 from pathlib import Path
@@ -86,6 +87,19 @@ class ProcessLauncherTest(unittest.TestCase):
             self.assertEqual(sleeper.wait().signal, signal.SIGTERM)
             with self.assertRaises(codesphere.NotFoundError):
                 box.spawn(["/definitely/not/here"]).wait()
+
+    def test_connect_reaches_a_server_inside(self):
+        server = ("import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(1); "
+                  "print(s.getsockname()[1], flush=True); c,_=s.accept(); c.sendall(b'hi'); c.close()")
+        with self.launcher.start(sandbox.Spec.default(self.tmp.name)) as box:
+            proc = box.spawn(["python3", "-c", server], stdout="pipe")
+            with os.fdopen(proc.take_stdout(), "rb") as out:
+                port = int(out.readline())
+                with socket.socket(fileno=box.connect(port)) as conn:
+                    self.assertEqual(conn.recv(16), b"hi")
+            self.assertTrue(proc.wait().success)
+            with self.assertRaises(codesphere.UnavailableError):
+                box.connect(port, timeout=2)
 
     def test_wall_time_limit(self):
         spec = sandbox.Spec.default(self.tmp.name)
