@@ -19,7 +19,7 @@ bootstrap:
 	@scripts/bootstrap
 
 $(BUILD_DIR)/build.ninja:
-	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCODESPHERE_BUILD_PYTHON=ON
 
 configure: bootstrap $(BUILD_DIR)/build.ninja
 
