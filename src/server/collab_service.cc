@@ -58,7 +58,7 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
 
   asio::any_io_executor executor;
   CollabOptions options;
-  std::unique_ptr<sync::DocumentStore> store;
+  std::shared_ptr<sync::DocumentStore> store;
   std::unique_ptr<sync::Hub> hub;
   asio::thread_pool writers;
   asio::steady_timer tick_timer;
@@ -274,7 +274,9 @@ Result<std::unique_ptr<CollabService>> CollabService::Create(asio::any_io_execut
                                                              CollabOptions options,
                                                              sync::HubHooks hooks) {
   auto impl = std::make_shared<Impl>(executor, std::move(options));
-  if (impl->options.data_dir.empty()) {
+  if (impl->options.store) {
+    impl->store = impl->options.store;
+  } else if (impl->options.data_dir.empty()) {
     impl->store = sync::NewMemoryDocumentStore();
   } else {
     sync::FileDocumentStoreOptions fo;

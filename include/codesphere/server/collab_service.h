@@ -28,6 +28,9 @@ struct CollabOptions {
   // Where rooms are stored (a FileDocumentStore); empty keeps rooms in memory only.
   // Default: empty.
   std::filesystem::path data_dir;
+  // A document store to use instead of one made from `data_dir` (e.g. the platform's store
+  // that reconciles file rooms with the workspace). Default: null.
+  std::shared_ptr<sync::DocumentStore> store;
   // fsync the update logs (turn off only for benchmarks of the non-durable mode). Default: true.
   bool sync = true;
   // Room limits, compaction threshold, awareness timeouts.

@@ -1,0 +1,253 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+//
+// The parts of `Platform` shared by its endpoint families (platform.cc: core, auth, static
+// files, preview, health; api.cc: REST; runtime.cc: sandboxes, terminals, run, events;
+// rooms.cc: file rooms mirrored into workspaces). Private to the server module.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/any_io_executor.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+
+#include "codesphere/auth/keys.h"
+#include "codesphere/auth/password_hasher.h"
+#include "codesphere/auth/rate_limiter.h"
+#include "codesphere/auth/role.h"
+#include "codesphere/auth/token.h"
+#include "codesphere/auth/token_verifier.h"
+#include "codesphere/base/any.h"
+#include "codesphere/base/metrics.h"
+#include "codesphere/base/result.h"
+#include "codesphere/base/status.h"
+#include "codesphere/filesync/repository.h"
+#include "codesphere/filesync/templates.h"
+#include "codesphere/net/server.h"
+#include "codesphere/pty/multiplexer.h"
+#include "codesphere/sandbox/launcher.h"
+#include "codesphere/sandbox/safe_file.h"
+#include "codesphere/server/collab_service.h"
+#include "codesphere/server/platform.h"
+#include "codesphere/storage/object_store.h"
+#include "codesphere/sync/document_store.h"
+#include "server/metadata_store.h"
+
+namespace codesphere::server {
+namespace internal {
+
+class ProjectRuntime;
+
+// The authenticated user of a request.
+struct Caller {
+  UserRecord user;
+  auth::TokenClaims claims;
+};
+
+// JSON helpers.
+using Object = Any::Object;
+using Array = Any::Array;
+net::HttpResponse JsonResponse(int status, const Any& value);
+net::HttpResponse ErrorResponse(const Status& status);
+// A JSON object body ({} when empty); kInvalidArgument otherwise.
+Result<Any> ParseJsonBody(const net::HttpRequest& request);
+// The string member `key` of `body`, or nullopt.
+std::optional<std::string> StringField(const Any& body, std::string_view key);
+
+// Workspace-relative paths: percent-decoded segments, no "", ".", ".." or leading '/'.
+Result<std::string> ValidateRelativePath(std::string_view path);
+// Project ids are DNS labels: [a-z0-9-]{1,63}.
+bool ValidProjectId(std::string_view id);
+
+// "<project>/<path>" room names (as the IDE sends them: segments percent-encoded).
+struct RoomName {
+  std::string project;
+  std::string path;  // decoded; ".codesphere/..." for project documents
+};
+std::optional<RoomName> ParseRoomName(std::string_view room);
+
+// Seeds and reconciles file rooms with the workspace (rooms.cc).
+std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
+    std::unique_ptr<sync::DocumentStore> inner, std::function<std::string(std::string_view)> workspace_of);
+
+// The live side of one project: its sandbox (started on demand), its terminals (a
+// multiplexer whose sessions run in the sandbox), the run state and the /events sockets.
+// Terminal and event state lives on the multiplexer's strand; the sandbox is guarded by
+// `sandbox_mu` (starting one blocks briefly).
+class ProjectRuntime : public std::enable_shared_from_this<ProjectRuntime> {
+ public:
+  ProjectRuntime(Platform::Impl& core, std::string id);
+  ~ProjectRuntime();
+  ProjectRuntime(const ProjectRuntime&) = delete;
+  ProjectRuntime& operator=(const ProjectRuntime&) = delete;
+
+  const std::string& id() const { return id_; }
+  pty::Multiplexer& mux() { return mux_; }
+  asio::any_io_executor strand() const { return mux_.get_executor(); }
+
+  // Thread-safe (blocking).
+  Status EnsureSandbox();
+  bool has_sandbox();
+  Result<sandbox::UniqueFd> ConnectPreview(std::uint16_t port);
+  void StopSandbox();
+
+  // Strand only.
+  Result<std::string> NewShell(std::string title, std::string id = {});
+  Status Run(const std::string& command);
+  Status StopRun();
+  Any ListTerminals() const;
+  void OnPtyOpen(const std::string& terminal, pty::ViewerRole role, pty::WindowSize size,
+                 std::shared_ptr<net::WebSocket> ws);
+  void OnPtyMessage(std::uint64_t ws_id, const Bytes& data);
+  void OnPtyClose(std::uint64_t ws_id);
+  void OnEventsOpen(std::shared_ptr<net::WebSocket> ws, std::string username, std::string display);
+  void OnEventsClose(std::uint64_t ws_id);
+  void Broadcast(const std::string& json);
+  void CloseAll();
+  std::string run_state() const { return run_state_; }
+
+  std::atomic<std::int64_t> last_active_ms{0};
+  std::atomic<int> connections{0};
+  std::atomic<bool> running{false};
+
+ private:
+  struct Terminal {
+    pty::SessionId session = 0;
+    std::string title;
+    std::string command;
+    std::shared_ptr<sandbox::Process> process;
+  };
+  struct PtyConn {
+    std::shared_ptr<net::WebSocket> ws;
+    std::unique_ptr<pty::Viewer> viewer;
+  };
+  struct EventConn {
+    std::shared_ptr<net::WebSocket> ws;
+    std::string username;
+    std::string display;
+  };
+  Result<pty::SessionId> StartSession(const std::string& name, std::string title,
+                                      std::vector<std::string> argv, std::string display_command);
+  void Presence();
+  void OnExit(pty::SessionId session, pty::ExitStatus status);
+
+  Platform::Impl& core_;
+  std::string id_;
+  std::mutex sandbox_mu_;
+  std::unique_ptr<sandbox::Sandbox> sandbox_;  // guarded by sandbox_mu_
+  pty::Multiplexer mux_;
+  // Strand only:
+  std::map<std::string, Terminal> terminals_;
+  int next_terminal_ = 1;
+  std::string run_state_ = "stopped";
+  std::int64_t run_id_ = 0;
+  std::map<std::uint64_t, PtyConn> ptys_;
+  std::map<std::uint64_t, EventConn> events_;
+};
+
+}  // namespace internal
+
+struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
+  Impl(asio::any_io_executor ex, PlatformOptions opts);
+  ~Impl();
+
+  // ---- configuration and services (set up by Create, immutable afterwards)
+  asio::any_io_executor executor;
+  PlatformOptions options;
+  const Clock* clock = nullptr;
+  MetricsRegistry own_metrics;
+  MetricsRegistry* metrics = nullptr;
+  std::unique_ptr<MetadataStore> store;
+  std::shared_ptr<const auth::Keyring> keyring;
+  std::unique_ptr<auth::TokenIssuer> issuer;
+  std::unique_ptr<auth::KeyringTokenVerifier> verifier;
+  std::optional<auth::PasswordHasher> hasher;
+  std::unique_ptr<auth::RateLimiter> login_limiter;
+  std::unique_ptr<auth::RateLimiter> create_limiter;
+  std::unique_ptr<storage::ObjectStore> objects;
+  std::mutex repo_mu;
+  std::unique_ptr<filesync::Repository> repo;  // guarded by repo_mu
+  std::vector<filesync::TemplateInfo> templates;
+  std::unique_ptr<sandbox::Launcher> launcher;
+  std::string sandbox_kind;
+  std::unique_ptr<net::Server> server;
+  std::unique_ptr<CollabService> collab;
+  asio::thread_pool blocking;
+  asio::steady_timer maintenance_timer;
+  std::atomic<bool> stopping{false};
+  std::int64_t last_snapshot_ms = 0;  // maintenance timer only
+
+  // ---- metrics
+  Counter* logins = nullptr;
+  Counter* login_failures = nullptr;
+  Counter* rate_limited = nullptr;
+  Counter* sandbox_starts = nullptr;
+  Counter* sandbox_stops = nullptr;
+  Counter* snapshots = nullptr;
+  Histogram* sandbox_start_seconds = nullptr;
+  Histogram* request_seconds = nullptr;
+
+  // ---- per-project runtimes
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<internal::ProjectRuntime>, std::less<>> runtimes;  // mu
+  // File rooms loaded now, for mirroring edits into the workspace (rooms.cc).
+  std::map<std::string, sync::Room*, std::less<>> open_rooms;  // mu
+  // Projects whose workspace changed since their last snapshot.
+  std::set<std::string, std::less<>> dirty;  // mu
+
+  // ---- helpers (platform.cc)
+  std::int64_t NowMs() const;
+  std::string WorkspaceDir(std::string_view project) const;
+  // Runs `fn` on the blocking pool and sends what it returns.
+  void Blocking(net::HttpResponder responder, std::function<net::HttpResponse()> fn);
+  // The caller of a request (Authorization, cs_session cookie or ?token=).
+  Result<internal::Caller> Authenticate(const net::HttpRequest& request);
+  // The caller's role in `project`; kNotFound if the project does not exist or the caller is
+  // no member (so non-members cannot probe ids), kPermissionDenied below `needed`.
+  Result<auth::Role> RequireRole(const internal::Caller& caller, std::string_view project,
+                                 auth::Role needed);
+  // Rate limit check; a refusal is an error response with Retry-After.
+  std::optional<net::HttpResponse> Limit(auth::RateLimiter& limiter, std::string_view key);
+  Result<auth::IssuedToken> StartSession(const UserRecord& user);
+  const filesync::TemplateInfo* FindTemplate(std::string_view name) const;
+  Any ProjectJson(const ProjectRecord& p, auth::Role role);
+  void Touch(std::string_view project);
+  void MarkDirty(std::string_view project);
+  Result<sandbox::SafeDir> OpenWorkspace(std::string_view project) const;
+  // Gives files the server created the workspace owner's ids (the sandbox user).
+  void FixOwner(const sandbox::SafeDir& dir, std::string_view path) const;
+
+  // ---- runtimes (runtime.cc)
+  std::shared_ptr<internal::ProjectRuntime> Runtime(std::string_view project);
+  std::shared_ptr<internal::ProjectRuntime> FindRuntime(std::string_view project);
+  // Broadcasts an event to the project's /events sockets (if any are open).
+  void Event(std::string_view project, const Any& event);
+  void MaintenanceTick();
+  // Snapshots the workspace of `project` (blocking).
+  Status Snapshot(std::string_view project);
+  // Stops the runtime (terminals, sandbox) of `project` and forgets it (blocking).
+  void DropRuntime(std::string_view project, bool snapshot);
+
+  // ---- route registration
+  void RegisterApi();          // api.cc
+  void RegisterRuntime();      // runtime.cc: /pty/, /events/
+  void RegisterRooms();        // rooms.cc: /yjs/
+  void RegisterPreview();      // platform.cc
+  void RegisterStaticAndOps();  // platform.cc: /, /assets/, /metrics, /healthz
+  sync::HubHooks RoomHooks();  // rooms.cc
+
+  // ---- REST handlers (api.cc)
+  net::HttpResponse HandleApi(const net::HttpRequest& request);
+};
+
+}  // namespace codesphere::server

@@ -1,0 +1,177 @@
+// Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
+//
+// File rooms: /yjs/{project}/{path} is the CollabService room "{project}/{path}" whose
+// Y.Text "monaco" is the file's text. When a room opens, its stored document is reconciled
+// with the file (a missing or different file text is written into the document as one durable
+// update: first opens seed from the file, and changes made on disk while nobody had the file
+// open win); every durable change of the room is written back into the workspace. Rooms under
+// ".codesphere/" (the project document with the chat) are documents only.
+
+#include <random>
+#include <utility>
+
+#include "codesphere/auth/acl.h"
+#include "codesphere/auth/http_credentials.h"
+#include "codesphere/base/log.h"
+#include "codesphere/base/status_macros.h"
+#include "codesphere/crdt/doc.h"
+#include "codesphere/crdt/types.h"
+#include "codesphere/crdt/update.h"
+#include "server/platform_internal.h"
+
+namespace codesphere::server {
+namespace internal {
+namespace {
+
+bool IsProjectDocument(std::string_view path) {
+  return path == ".codesphere" || path.starts_with(".codesphere/");
+}
+
+// Valid UTF-8 without NUL: what a text room can hold.
+bool IsText(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;
+    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size() + (extra == 0 ? 1 : 0)) {
+      return false;
+    }
+    for (int k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2) return false;
+    }
+    i += static_cast<std::size_t>(extra) + 1;
+  }
+  return true;
+}
+
+class WorkspaceDocumentStore final : public sync::DocumentStore {
+ public:
+  WorkspaceDocumentStore(std::unique_ptr<sync::DocumentStore> inner,
+                         std::function<std::string(std::string_view)> workspace_of)
+      : inner_(std::move(inner)), workspace_of_(std::move(workspace_of)) {}
+
+  Result<sync::StoredRoom> OpenRoom(std::string_view room) override {
+    auto stored = inner_->OpenRoom(room);
+    if (!stored.ok()) return stored;
+    auto name = ParseRoomName(room);
+    if (!name || IsProjectDocument(name->path)) return stored;
+    auto dir = sandbox::SafeDir::Open(workspace_of_(name->project));
+    if (!dir.ok()) return stored;
+    std::string file;
+    auto read = dir->ReadFile(name->path, 1u << 20);
+    if (read.ok()) {
+      file = std::move(*read);
+    } else if (read.error().code() != StatusCode::kNotFound) {
+      return stored;  // too large, a symlink, ...: the room keeps what it has
+    }
+    if (!IsText(file)) return stored;
+    std::mt19937_64 rng(std::random_device{}());
+    crdt::Doc doc(crdt::DocOptions{1 + (rng() & 0xffffffffu), true});
+    for (const auto& u : stored->updates) {
+      if (!crdt::ApplyUpdate(doc, u).ok()) return stored;
+    }
+    crdt::Text text = doc.GetText("monaco");
+    if (text.ToString() == file) return stored;
+    Bytes update;
+    {
+      auto sub = doc.OnUpdate([&](ByteSpan u, const crdt::Transaction&) {
+        update.assign(u.begin(), u.end());
+      });
+      crdt::Transaction txn(doc, "workspace");
+      if (text.Length() > 0 && !text.Delete(txn, 0, text.Length()).ok()) return stored;
+      if (!file.empty() && !text.Insert(txn, 0, file).ok()) return stored;
+    }
+    if (update.empty()) return stored;
+    ByteSpan span(update);
+    if (Status st = stored->storage->Append(std::span<const ByteSpan>(&span, 1)); !st.ok()) {
+      return st;
+    }
+    stored->updates.push_back(std::move(update));
+    return stored;
+  }
+
+  Result<std::vector<std::string>> ListRooms() override { return inner_->ListRooms(); }
+
+ private:
+  std::unique_ptr<sync::DocumentStore> inner_;
+  std::function<std::string(std::string_view)> workspace_of_;
+};
+
+}  // namespace
+
+std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
+    std::unique_ptr<sync::DocumentStore> inner,
+    std::function<std::string(std::string_view)> workspace_of) {
+  return std::make_shared<WorkspaceDocumentStore>(std::move(inner), std::move(workspace_of));
+}
+
+}  // namespace internal
+
+sync::HubHooks Platform::Impl::RoomHooks() {
+  sync::HubHooks hooks;
+  hooks.authenticate = [this](const sync::ConnectionInfo& info) -> Result<sync::Access> {
+    auto name = internal::ParseRoomName(info.room);
+    if (!name) return NotFoundError("room names are {project}/{path}");
+    net::HttpRequest req;
+    auto q = info.target.find('?');
+    if (q != std::string::npos) req.query = info.target.substr(q + 1);
+    for (const auto& [k, v] : info.headers) {
+      if (k == "cookie" || k == "authorization") req.headers.Add(k, v);
+    }
+    auto caller = Authenticate(req);
+    if (!caller.ok()) return caller.error();
+    if (auto role = RequireRole(*caller, name->project, auth::Role::kViewer); !role.ok()) {
+      return role.error();
+    }
+    auth::Acl acl;
+    CODESPHERE_RETURN_IF_ERROR(store->LoadProjectAcl(name->project, acl));
+    auto access = acl.EffectiveAccess(caller->user.id, name->project, name->path);
+    if (!access.ok()) return access.error();
+    if (*access == auth::Access::kNone) return PermissionDeniedError("no access to this file");
+    Touch(name->project);
+    return *access == auth::Access::kWrite ? sync::Access::kReadWrite : sync::Access::kReadOnly;
+  };
+  hooks.on_load = [this](std::string_view room, sync::Room& loaded) {
+    std::lock_guard<std::mutex> lock(mu);
+    open_rooms[std::string(room)] = &loaded;
+  };
+  hooks.on_change = [this](std::string_view room, ByteSpan) {
+    auto name = internal::ParseRoomName(room);
+    if (!name) return;
+    MarkDirty(name->project);
+    Touch(name->project);
+    if (internal::IsProjectDocument(name->path)) return;
+    sync::Room* loaded = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = open_rooms.find(room);
+      if (it != open_rooms.end()) loaded = it->second;
+    }
+    if (loaded == nullptr) return;
+    std::string text = loaded->doc().GetText("monaco").ToString();
+    auto dir = OpenWorkspace(name->project);
+    if (!dir.ok()) return;  // the project was deleted
+    auto current = dir->ReadFile(name->path, 64u << 20);
+    if (current.ok() && *current == text) return;
+    bool created = !current.ok();
+    auto slash = name->path.rfind('/');
+    if (slash != std::string::npos) (void)dir->MakeDirectory(name->path.substr(0, slash), 0755, true);
+    if (Status st = dir->WriteFile(name->path, text); !st.ok()) {
+      LogWarning("file room not written to the workspace",
+                 {{"room", room}, {"error", st.ToString()}});
+      return;
+    }
+    FixOwner(*dir, name->path);
+    if (created) {
+      internal::Object o;
+      o.emplace_back("type", Any("files"));
+      Event(name->project, Any(std::move(o)));
+    }
+  };
+  return hooks;
+}
+
+void Platform::Impl::RegisterRooms() { collab->Register(*server, "/yjs/"); }
+
+}  // namespace codesphere::server
