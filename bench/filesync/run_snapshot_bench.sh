@@ -16,9 +16,12 @@ bin="$(cd "$build" && pwd)/examples/workspace-snapshot/codesphere-snapshot"
 anchors="${CODESPHERE_BENCH_ANCHORS:-$root/../shared/bench-anchors}"
 [ -x "$bin" ] || { echo "missing $bin (build the codesphere-snapshot target)" >&2; exit 1; }
 [ -f "$anchors/snapshot_bench.py" ] || { echo "missing $anchors/snapshot_bench.py" >&2; exit 1; }
+# CODESPHERE_BENCH_STORE_QUERY="?fsync=false" measures without fsync (MEASURED.md's method says
+# no tool fsyncs; our local store fsyncs every pack by default).
+q="${CODESPHERE_BENCH_STORE_QUERY:-}"
 exec python3 "$anchors/snapshot_bench.py" --repeat 3 --tools restic,custom \
-  --custom-name codesphere-snapshot \
-  --custom-save "$bin save --quiet --store file://{repo} --cache {cache} {src}" \
-  --custom-restore "$bin restore --quiet --store file://{repo} --cache {cache} {snap} {dst}" \
-  --custom-latest "$bin ls --store file://{repo} --cache {cache} | tail -1 | cut -d' ' -f1" \
+  --custom-name "codesphere-snapshot${q:+-nofsync}" \
+  --custom-save "$bin save --quiet --store 'file://{repo}$q' --cache {cache} {src}" \
+  --custom-restore "$bin restore --quiet --store 'file://{repo}$q' --cache {cache} {snap} {dst}" \
+  --custom-latest "$bin ls --store 'file://{repo}$q' --cache {cache} | tail -1 | cut -d' ' -f1" \
   --out "$out" "$@"

@@ -36,11 +36,21 @@ Result<std::unique_ptr<ObjectStore>> OpenObjectStore(std::string_view url) {
   if (url == "memory:") return NewMemoryObjectStore();
   if (url.starts_with("file://")) {
     std::string_view path = url.substr(7);
+    LocalDirObjectStoreOptions options;
+    if (std::size_t q = path.find('?'); q != std::string_view::npos) {
+      std::string_view query = path.substr(q + 1);
+      path = path.substr(0, q);
+      if (query == "fsync=false") {
+        options.fsync = false;
+      } else if (query != "fsync=true") {
+        return InvalidArgumentError("file store URL accepts only ?fsync=true|false");
+      }
+    }
     if (path.empty() || path.front() != '/') {
       return InvalidArgumentError("file store URL must be file:///ABSOLUTE/PATH");
     }
     CODESPHERE_ASSIGN_OR_RETURN(std::string decoded, Decode(path));
-    return NewLocalDirObjectStore(decoded);
+    return NewLocalDirObjectStore(decoded, options);
   }
   if (url.starts_with("s3://")) {
     std::string_view rest = url.substr(5);

@@ -1,5 +1,6 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 #include "codesphere/storage/local_dir_object_store.h"
+#include "codesphere/storage/object_store_url.h"
 
 #include <unistd.h>
 
@@ -93,6 +94,20 @@ TEST_F(LocalDirObjectStoreTest, MissingRootWithoutCreateIsNotFound) {
   std::ofstream(dir_.path() / "file") << "x";
   EXPECT_THAT(NewLocalDirObjectStore(root() + "/file", o),
               ::codesphere::testing::StatusIs(StatusCode::kInvalidArgument));
+}
+
+TEST_F(LocalDirObjectStoreTest, OpensFromFileUrls) {
+  ASSERT_OK_AND_ASSIGN(auto a, OpenObjectStore("file://" + root() + "/sub"));
+  ASSERT_OK(a->Put("k", ToBytes("v")));
+  ASSERT_OK_AND_ASSIGN(auto b, OpenObjectStore("file://" + root() + "/sub?fsync=false"));
+  ASSERT_OK_AND_ASSIGN(GetResult r, b->Get("k"));
+  EXPECT_EQ(AsStringView(r.value), "v");
+  EXPECT_THAT(OpenObjectStore("file://" + root() + "?bogus=1"),
+              ::codesphere::testing::StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenObjectStore("file://relative/path"),
+              ::codesphere::testing::StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(OpenObjectStore("ftp://x"), ::codesphere::testing::StatusIs(StatusCode::kInvalidArgument));
+  ASSERT_OK(OpenObjectStore("memory:"));
 }
 
 }  // namespace

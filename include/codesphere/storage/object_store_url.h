@@ -13,7 +13,8 @@ namespace codesphere::storage {
 
 // Opens the store named by `url`:
 //   `memory:`                       a new empty MemoryObjectStore
-//   `file:///ABS/PATH`              LocalDirObjectStore at /ABS/PATH (created if missing)
+//   `file:///ABS/PATH[?fsync=false]` LocalDirObjectStore at /ABS/PATH (created if missing);
+//                                   `fsync=false` skips fsync (scratch stores, benchmarks)
 //   `s3://BUCKET[/PREFIX][?k=v&…]`  S3ObjectStore; query keys `endpoint` (e.g.
 //                                   `http://127.0.0.1:9000`), `region`, `path_style` (true/false)
 // S3 credentials and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
