@@ -91,6 +91,7 @@ const runToOutput = [];
 const ids = [];
 for (let i = 0; i < N + 2; i++) {
   const t0 = performance.now();
+  if (process.env.BENCH_DEBUG) console.error("iteration", i);
   const project = await api('POST', '/api/projects', { name: `bench ${i}`, template: 'python' }, token);
   const term = await api('POST', `/api/projects/${project.id}/terminals`, {}, token);
   const t1 = await waitOutput(`ws://127.0.0.1:${port}/pty/${project.id}/${term.id}?cols=80&rows=24&token=${token}`,

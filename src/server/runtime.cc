@@ -40,6 +40,9 @@ class SandboxPtyProcess final : public pty::PtyProcess {
     if (!reaped_) {
       if (process_->pid() > 0) ::kill(-process_->pid(), SIGKILL);
       (void)process_->Signal(SIGKILL);
+      // Reap it now: an unreaped child in the sandbox's pid namespace keeps the sandbox's
+      // init from exiting, so Sandbox::Stop would wait forever. SIGKILL makes this short.
+      (void)process_->WaitFor(std::chrono::seconds(2));
     }
   }
   int pid() const override { return process_->pid(); }
