@@ -35,6 +35,12 @@ class BlobCodec {
   // Appends the stored form of chunk `id` = `plaintext` to `out`.
   void EncodeChunk(const ChunkId& id, ByteSpan plaintext, Bytes& out) const;
 
+  // The largest stored form of a chunk of `plaintext_size` bytes.
+  std::size_t MaxEncodedSize(std::size_t plaintext_size) const;
+  // Writes the stored form of chunk `id` = `plaintext` to `out`, which has room for
+  // MaxEncodedSize(plaintext.size()) bytes; returns its length.
+  std::size_t EncodeChunkTo(const ChunkId& id, ByteSpan plaintext, std::uint8_t* out) const;
+
   // Decodes a stored chunk, checks its length and id; kDataLoss / kPermissionDenied (wrong key).
   Result<Bytes> DecodeChunk(const ChunkId& id, ByteSpan stored, std::size_t raw_size) const;
 
@@ -50,6 +56,7 @@ class BlobCodec {
 
  private:
   void EncodeBlob(ByteSpan plaintext, ByteSpan ad, Bytes& out) const;
+  std::size_t EncodeBlobTo(ByteSpan plaintext, ByteSpan ad, std::uint8_t* out) const;
   Result<Bytes> DecodeBlob(ByteSpan stored, ByteSpan ad, std::size_t max_size) const;
 
   bool encrypted_ = false;

@@ -26,6 +26,7 @@
 #include "filesync/blob_codec.h"
 #include "filesync/chunker.h"
 #include "filesync/formats.h"
+#include "filesync/pack_buffer.h"
 #include "filesync/safe_path.h"
 #include "filesync/work_queue.h"
 
@@ -99,6 +100,15 @@ std::string RandomHex(std::size_t bytes) {
   randombytes_buf(b.data(), b.size());
   return ToHex(b);
 }
+
+// Pack keys: data/XX/<64 random hex digits>.
+std::string NewPackKey() {
+  std::string hex = RandomHex(32);
+  return std::string(kDataPrefix) + hex.substr(0, 2) + "/" + hex;
+}
+
+// Files up to this size are read in one go (see SaveSession::ProcessFile).
+constexpr std::size_t kReadWindow = 32 << 20;
 
 // Snapshot ids: 12 hex digits of Unix milliseconds + 8 random hex digits, so key order is
 // time order (strictly increasing within a process).
@@ -425,6 +435,12 @@ Status Walk(int dirfd, const std::string& prefix, const std::set<std::string>& e
   return OkStatus();
 }
 
+// A pack being filled: encoded chunks back to back, and where each one is.
+struct PackBuilder {
+  std::unique_ptr<internal::PackBuffer> data;
+  std::vector<IndexEntry> entries;
+};
+
 // Per-save state shared by the workers.
 class SaveSession {
  public:
@@ -436,14 +452,10 @@ class SaveSession {
         chunker_(chunker),
         index_(index),
         pack_size_(pack_size),
-        uploads_(io_threads, static_cast<std::size_t>(io_threads) * 2),
+        // A pack is flushed once it reaches pack_size, so one more chunk always fits.
+        buffers_(pack_size + codec.MaxEncodedSize(chunker.params().max_size)),
+        uploads_(io_threads, static_cast<std::size_t>(io_threads)),
         progress_(progress) {}
-
-  // A pack being filled by one worker.
-  struct PackBuilder {
-    Bytes data;
-    std::vector<IndexEntry> entries;
-  };
 
   // Reads, chunks and stores one file; fills entry.chunks (and fixes entry.size to what was
   // read). Returns kNotFound if the file vanished.
@@ -459,9 +471,12 @@ class SaveSession {
     entry.inode = st.st_ino;
     entry.mode = st.st_mode & 07777;
     const std::size_t max = chunker_.params().max_size;
-    // One read buffer per thread, reused across files (no page faults per file).
+    // One read window per thread, reused across files (no page faults per file). Files up to
+    // the window's size are read whole; larger ones slide through it, and a window much
+    // larger than max_size keeps the memmove of the unchunked tail rare.
+    const std::size_t window = std::max<std::size_t>(kReadWindow, 2 * max);
     thread_local Bytes buf;
-    std::size_t want = std::min<std::size_t>(2 * max, std::max<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096));
+    std::size_t want = std::min<std::size_t>(window, std::max<std::size_t>(static_cast<std::size_t>(st.st_size) + 1, 4096));
     if (buf.size() < want) buf.resize(want);
     std::size_t start = 0, end = 0;
     bool eof = false;
@@ -474,7 +489,7 @@ class SaveSession {
           end -= start;
           start = 0;
         }
-        if (buf.size() < 2 * max && end == buf.size()) buf.resize(std::min<std::size_t>(2 * max, buf.size() * 2));
+        if (buf.size() < window && end == buf.size()) buf.resize(std::min<std::size_t>(window, buf.size() * 2));
         while (end < buf.size()) {
           ssize_t n = ::read(fd->get(), buf.data() + end, buf.size() - end);
           if (n < 0) {
@@ -516,17 +531,14 @@ class SaveSession {
       }
     }
     ++new_chunks_;
-    Reserve(pack);
-    std::size_t offset = pack.data.size();
-    codec_.EncodeChunk(id, chunk, pack.data);
-    pack.entries.push_back(IndexEntry{id, "", offset, static_cast<std::uint32_t>(pack.data.size() - offset),
+    if (!pack.data) pack.data = buffers_.Acquire();
+    std::size_t offset = pack.data->size();
+    std::size_t n = codec_.EncodeChunkTo(id, chunk, pack.data->Reserve(codec_.MaxEncodedSize(chunk.size())));
+    pack.data->Commit(n);
+    pack.entries.push_back(IndexEntry{id, "", offset, static_cast<std::uint32_t>(n),
                                       static_cast<std::uint32_t>(chunk.size())});
-    if (pack.data.size() >= pack_size_) return Flush(pack);
+    if (pack.data->size() >= pack_size_) return Flush(pack);
     return OkStatus();
-  }
-
-  void Reserve(PackBuilder& pack) const {
-    if (pack.data.capacity() < pack_size_) pack.data.reserve(pack_size_ + 2 * chunker_.params().max_size + 4096);
   }
 
   // Uploads the pack (asynchronously) and records its index entries.
@@ -534,19 +546,20 @@ class SaveSession {
     if (pack.entries.empty()) return uploads_.error();
     // A random name: hashing the pack would read every byte a second time (BLAKE2b is the
     // largest CPU cost of a save), and chunks inside are verified by their own ids anyway.
-    std::string hex = RandomHex(32);
-    std::string key = std::string(kDataPrefix) + hex.substr(0, 2) + "/" + hex;
+    std::string key = NewPackKey();
     for (auto& e : pack.entries) e.pack = key;
     {
       std::lock_guard<std::mutex> lock(mu_);
       new_entries_.insert(new_entries_.end(), pack.entries.begin(), pack.entries.end());
     }
-    stored_bytes_ += pack.data.size();
+    stored_bytes_ += pack.data->size();
     ++packs_;
-    auto data = std::make_shared<Bytes>(std::move(pack.data));
+    // std::function wants a copyable job: the buffer travels in a shared holder.
+    auto data = std::make_shared<std::unique_ptr<internal::PackBuffer>>(std::move(pack.data));
     pack = PackBuilder();
     uploads_.Submit([this, key, data]() -> Status {
-      auto r = store_.Put(key, *data);
+      auto r = store_.Put(key, (*data)->span());
+      buffers_.Release(std::move(*data));  // Recycled for a later pack.
       if (!r.has_value()) return r.error().WithContext("upload pack " + key);
       return OkStatus();
     });
@@ -565,6 +578,7 @@ class SaveSession {
   const internal::Chunker& chunker_;
   const ChunkIndex& index_;
   const std::uint64_t pack_size_;
+  internal::PackBufferPool buffers_;
   internal::JobQueue uploads_;
   ProgressReporter& progress_;
   std::mutex mu_;
@@ -634,13 +648,13 @@ Result<SaveStats> StoreRepository::Save(const std::string& dir, const SaveOption
   progress.SetTotals(jobs.size(), bytes_total);
   SaveSession session(store_, codec_, chunker_, index, options_.pack_size, options_.io_concurrency,
                       progress);
-  std::vector<SaveSession::PackBuilder> packs(static_cast<std::size_t>(workers_));
+  std::vector<PackBuilder> packs(static_cast<std::size_t>(workers_));
   std::vector<char> vanished(entries.size(), 0);
   std::atomic<int> next_worker{0};
   std::mutex slot_mu;
   // Each thread of the ParallelFor gets its own pack builder (by thread id).
   std::unordered_map<std::thread::id, std::size_t> slots;
-  auto slot = [&]() -> SaveSession::PackBuilder& {
+  auto slot = [&]() -> PackBuilder& {
     std::lock_guard<std::mutex> lock(slot_mu);
     auto [it, inserted] = slots.emplace(std::this_thread::get_id(), 0);
     if (inserted) it->second = static_cast<std::size_t>(next_worker++);
@@ -901,18 +915,17 @@ Result<GcStats> StoreRepository::Gc(const GcOptions& options) {
 
   IndexFile kept;
   std::vector<std::string> dead_packs;
-  SaveSession::PackBuilder repack;
+  PackBuilder repack;
   std::vector<std::pair<std::string, Bytes>> new_packs;
   auto flush_repack = [&]() -> Status {
     if (repack.entries.empty()) return OkStatus();
-    std::string hex = RandomHex(32);
-    std::string key = std::string(kDataPrefix) + hex.substr(0, 2) + "/" + hex;
-    CODESPHERE_RETURN_IF_ERROR(store_.Put(key, repack.data).error());
+    std::string key = NewPackKey();
+    CODESPHERE_RETURN_IF_ERROR(store_.Put(key, repack.data->span()).error());
     for (auto& e : repack.entries) {
       e.pack = key;
       kept.entries.push_back(e);
     }
-    repack = SaveSession::PackBuilder();
+    repack = PackBuilder();
     return OkStatus();
   };
   std::set<std::string> indexed_packs(index.packs.begin(), index.packs.end());
@@ -936,12 +949,12 @@ Result<GcStats> StoreRepository::Gc(const GcOptions& options) {
     for (const auto& [id, loc] : pack_chunks[p]) {
       if (!live.count(id)) continue;
       if (loc.offset + loc.length > got.value.size()) return DataLossError("pack " + key + " is truncated");
-      std::uint64_t off = repack.data.size();
-      repack.data.insert(repack.data.end(), got.value.begin() + static_cast<std::ptrdiff_t>(loc.offset),
-                         got.value.begin() + static_cast<std::ptrdiff_t>(loc.offset + loc.length));
+      if (!repack.data) repack.data = std::make_unique<internal::PackBuffer>(options_.pack_size);
+      std::uint64_t off = repack.data->size();
+      repack.data->Append(ByteSpan(got.value.data() + loc.offset, loc.length));
       repack.entries.push_back(IndexEntry{id, "", off, loc.length, loc.raw_size});
       ++stats.chunks_kept;
-      if (repack.data.size() >= options_.pack_size) CODESPHERE_RETURN_IF_ERROR(flush_repack());
+      if (repack.data->size() >= options_.pack_size) CODESPHERE_RETURN_IF_ERROR(flush_repack());
     }
   }
   CODESPHERE_RETURN_IF_ERROR(flush_repack());

@@ -1,6 +1,7 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 #include "codesphere/filesync/repository.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "codesphere/storage/faulty_object_store.h"
@@ -113,6 +114,72 @@ TEST_F(RepositoryTest, InjectedFaultsLeaveNoPartialSnapshot) {
   // A failing read during restore is reported, not ignored.
   faulty.FailOps(storage::ObjectStoreOp::kGet, "data/", DataLossError("injected corruption"));
   EXPECT_THAT(repo->Restore(ok.snapshot.id, Dst("dst2").string()), StatusIs(StatusCode::kDataLoss));
+}
+
+// Every pack file of a local store.
+std::vector<fs::path> PackFiles(const fs::path& store) {
+  std::vector<fs::path> packs;
+  for (const auto& e : fs::recursive_directory_iterator(store / "data")) {
+    if (e.is_regular_file()) packs.push_back(e.path());
+  }
+  std::sort(packs.begin(), packs.end());
+  return packs;
+}
+
+TEST_F(RepositoryTest, TruncatedOrCorruptPacksFailRestoreWithDataLoss) {
+  MakeTree(Src(), 200, 12, 3u << 20);
+  fs::path root = tmp_.path() / "store";
+  ASSERT_OK_AND_ASSIGN(auto store, storage::NewLocalDirObjectStore(root.string()));
+  ASSERT_OK_AND_ASSIGN(auto repo, Repository::Open(*store, Options()));
+  ASSERT_OK_AND_ASSIGN(SaveStats saved, repo->Save(Src().string()));
+  ASSERT_OK(repo->Restore(saved.snapshot.id, Dst("ok").string()));
+  std::vector<fs::path> packs = PackFiles(root);
+  ASSERT_GE(packs.size(), 2u);
+
+  // Cut the largest pack short.
+  fs::path largest = *std::max_element(packs.begin(), packs.end(), [](const fs::path& a, const fs::path& b) {
+    return fs::file_size(a) < fs::file_size(b);
+  });
+  std::string saved_bytes = ReadFile(largest);
+  fs::resize_file(largest, fs::file_size(largest) - 100);
+  auto truncated = repo->Restore(saved.snapshot.id, Dst("truncated").string());
+  ASSERT_THAT(truncated, StatusIs(StatusCode::kDataLoss));
+  EXPECT_NE(truncated.error().message().find("truncated"), std::string::npos);
+
+  // Same length, one byte flipped in the middle: the chunk no longer matches its id.
+  std::string flipped = saved_bytes;
+  flipped[flipped.size() / 2] ^= 0x5a;
+  WriteFile(largest, flipped);
+  EXPECT_THAT(repo->Restore(saved.snapshot.id, Dst("flipped").string()), StatusIs(StatusCode::kDataLoss));
+
+  // Put back, the snapshot restores again.
+  WriteFile(largest, saved_bytes);
+  ASSERT_OK(repo->Restore(saved.snapshot.id, Dst("repaired").string()));
+  EXPECT_EQ(DiffTrees(Src(), Dst("repaired")), "");
+}
+
+TEST_F(RepositoryTest, CorruptIndexIsDataLossNotACrash) {
+  MakeTree(Src(), 100, 13);
+  RepositoryOptions o = Options();
+  o.cache_dir.clear();  // The cache would serve the intact copy.
+  ASSERT_OK_AND_ASSIGN(auto repo, Repository::Open(*mem_, o));
+  ASSERT_OK_AND_ASSIGN(SaveStats saved, repo->Save(Src().string()));
+  ASSERT_OK_AND_ASSIGN(auto indexes, mem_->List("index/"));
+  ASSERT_EQ(indexes.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(storage::GetResult index, mem_->Get(indexes[0].key));
+  // Truncated, then one byte flipped: both fail the checksum or the decoder.
+  for (int variant = 0; variant < 2; ++variant) {
+    Bytes bad = index.value;
+    if (variant == 0) {
+      bad.resize(bad.size() / 2);
+    } else {
+      bad[bad.size() - 3] ^= 1;
+    }
+    ASSERT_OK(mem_->Put(indexes[0].key, bad));
+    EXPECT_THAT(repo->Restore(saved.snapshot.id, Dst("d" + std::to_string(variant)).string()),
+                StatusIs(StatusCode::kDataLoss));
+    EXPECT_THAT(repo->Save(Src().string()), StatusIs(StatusCode::kDataLoss));
+  }
 }
 
 TEST_F(RepositoryTest, EncryptedRepositoryRoundTripsAndRejectsWrongKeys) {

@@ -17,6 +17,11 @@ struct LocalDirObjectStoreOptions {
   // fsync each new object file before its rename and the directory after it, so that an
   // acknowledged write survives a power loss. Turn off only for scratch stores. Default: true.
   bool fsync = true;
+  // Write objects of 1 MiB or more with O_DIRECT (aligned blocks straight from the caller's
+  // buffer, or through a bounce buffer), bypassing the page cache: the cheapest way to get
+  // large write-once objects such as snapshot packs onto the disk. Falls back to buffered
+  // writes where the filesystem refuses O_DIRECT (EINVAL). Default: true.
+  bool direct_io = true;
 };
 
 // Opens a store rooted at `root`: key `a/b/c` is the file `root/a/b/c`. A write goes to a temp
