@@ -1,7 +1,7 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 //
 // Microbenchmarks of the transport's CPU paths, without sockets: HTTP head parsing, server
-// frame headers, and websocketpp parsing masked client frames (the per-message receive cost).
+// frame headers, and our server engine parsing masked client frames (the per-message receive cost).
 
 #include <cstring>
 #include <string>
@@ -9,7 +9,7 @@
 #include "benchmark/benchmark.h"
 #include "net/http_parser.h"
 #include "net/transport.h"
-#include "net/wspp_engine.h"
+#include "net/websocket_engine.h"
 
 namespace codesphere::net::internal {
 namespace {
@@ -45,7 +45,7 @@ void BM_EncodeServerFrameHeader(benchmark::State& state) {
 BENCHMARK(BM_EncodeServerFrameHeader);
 
 // Counts what the engine hands back.
-class CountingEvents : public WsppEngineEvents {
+class CountingEvents : public WebSocketEngineEvents {
  public:
   void OnEngineWrite(const char*, std::size_t) override {}
   void OnEngineOpen() override { open = true; }
@@ -54,7 +54,7 @@ class CountingEvents : public WsppEngineEvents {
     bytes += size;
   }
   void OnEngineShutdown() override {}
-  void OnEngineEnd(const WsppEndInfo&) override {}
+  void OnEngineEnd(const EngineEndInfo&) override {}
   bool open = false;
   std::size_t messages = 0;
   std::size_t bytes = 0;
@@ -79,7 +79,7 @@ std::string MaskedFrame(std::size_t payload_size) {
   return f;
 }
 
-// Receive path: websocketpp unmasking and dispatching a stream of small y-protocols-sized
+// Receive path: the server engine unmasking and dispatching a stream of small y-protocols-sized
 // messages (default 40 bytes: a one-character Yjs update inside a sync message).
 void BM_ServerEngine_ReceiveFrames(benchmark::State& state) {
   const std::size_t payload = static_cast<std::size_t>(state.range(0));
@@ -87,13 +87,10 @@ void BM_ServerEngine_ReceiveFrames(benchmark::State& state) {
   constexpr int kFramesPerBatch = 64;
   for (int i = 0; i < kFramesPerBatch; ++i) batch += MaskedFrame(payload);
   CountingEvents events;
-  WsppParams params;
-  auto engine = WsppEngine::NewServer(&events, params);
+  EngineParams params;
+  params.key = "dGhlIHNhbXBsZSBub25jZQ==";
+  auto engine = NewServerEngine(&events, params);
   engine->Start();
-  std::string handshake =
-      "GET /bench HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-  engine->Feed(handshake.data(), handshake.size());
   if (!events.open) {
     state.SkipWithError("handshake failed");
     return;

@@ -151,7 +151,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
                                         tls_ec.message()));
             return;
           }
-          internal::WsppParams params;
+          internal::EngineParams params;
           params.uri = self->url_.uri;
           for (const auto& [name, value] : self->options_.headers) {
             params.headers.emplace_back(name, value);

@@ -36,6 +36,12 @@ Handler* LongestPrefix(std::vector<std::pair<std::string, Handler>>& routes,
   return best;
 }
 
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
 
 HttpSession::HttpSession(std::shared_ptr<Server::Impl> server, std::uint64_t id, Strand strand,
@@ -274,6 +280,22 @@ void HttpSession::AcceptUpgrade(WebSocketHandlers handlers,
     RejectAndClose(HttpResponse::Text(503, "server shutting down\n"));
     return;
   }
+  // RFC 6455 §4.2.1: version 13 and a key; anything else is refused before the upgrade.
+  std::optional<std::string_view> version = request_.headers.Get("Sec-WebSocket-Version");
+  std::optional<std::string_view> key = request_.headers.Get("Sec-WebSocket-Key");
+  if (!version.has_value() || Trim(*version) != "13") {
+    HttpResponse r = HttpResponse::Text(400, "unsupported Sec-WebSocket-Version (13 required)\n");
+    r.headers.Add("Sec-WebSocket-Version", "13");
+    RejectAndClose(std::move(r));
+    return;
+  }
+  if (!key.has_value() || Trim(*key).empty()) {
+    RejectAndClose(HttpResponse::Text(400, "missing Sec-WebSocket-Key\n"));
+    return;
+  }
+  if (!subprotocol.empty() && !request_.headers.HasToken("Sec-WebSocket-Protocol", subprotocol)) {
+    subprotocol.clear();  // an unoffered subprotocol is simply not echoed
+  }
   phase_ = Phase::kDone;
   ended_ = true;
   request_timer_.cancel();
@@ -293,11 +315,14 @@ void HttpSession::AcceptUpgrade(WebSocketHandlers handlers,
     if (*opened) server->open_websockets.fetch_sub(1);
     server->Unregister(id);
   };
-  std::string bytes = std::move(head_);
-  bytes += in_;
-  in_.clear();
-  ws->StartServer(std::move(bytes), std::move(subprotocol), std::move(wrapped_open),
-                  std::move(on_end));
+  std::string ws_key(Trim(*key));
+  std::string initial = std::move(in_);
+  // Nothing of the HTTP exchange outlives the upgrade (this session goes with its callers).
+  std::string().swap(in_);
+  std::string().swap(head_);
+  request_ = HttpRequest();
+  ws->StartServer(std::move(ws_key), std::move(initial), std::move(subprotocol),
+                  std::move(wrapped_open), std::move(on_end));
 }
 
 void HttpSession::StartProxy(ProxyTarget target) {

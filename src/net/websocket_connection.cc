@@ -57,38 +57,40 @@ WebSocketConnection::WebSocketConnection(std::uint64_t id, Strand strand,
                                          std::shared_ptr<const NetMetrics> metrics, bool client)
     : id_(id), strand_(std::move(strand)), transport_(std::move(transport)), options_(options),
       metrics_(std::move(metrics)), client_(client), handlers_(std::move(handlers)),
-      ping_timer_(strand_), close_timer_(strand_) {}
+      // The socket's executor object: copies share it, where constructing another
+      // any_io_executor from the strand would allocate per connection.
+      timer_(transport_->get_executor()) {}
 
 WebSocketConnection::~WebSocketConnection() = default;
 
-void WebSocketConnection::StartServer(std::string request_bytes, std::string subprotocol,
-                                      OpenCallback on_open, unique_function<void()> on_end) {
+void WebSocketConnection::StartServer(std::string key, std::string initial,
+                                      std::string subprotocol, OpenCallback on_open,
+                                      unique_function<void()> on_end) {
   on_open_ = std::move(on_open);
   on_end_ = std::move(on_end);
-  WsppParams params;
+  EngineParams params;
   params.max_message_size = options_.max_message_size;
-  params.secure = transport_->secure();
-  params.remote_address = transport_->remote_address();
   params.subprotocol = std::move(subprotocol);
-  engine_ = WsppEngine::NewServer(this, params);
-  engine_->Start();
-  // Take over the socket's read loop before feeding, so that the engine's writes and reads
+  params.key = std::move(key);
+  engine_ = NewServerEngine(this, params);
+  // Take over the socket's read loop before opening, so that the engine's writes and reads
   // happen in order.
   transport_->StartReading(
       [self = shared_from_this()](const std::error_code& ec, const char* data, std::size_t n) {
         self->OnRead(ec, data, n);
       });
-  OnRead(std::error_code(), request_bytes.data(), request_bytes.size());
+  engine_->Start();
+  if (!initial.empty()) OnRead(std::error_code(), initial.data(), initial.size());
 }
 
-void WebSocketConnection::StartClient(const WsppParams& params, ConnectCallback on_connected) {
+void WebSocketConnection::StartClient(const EngineParams& params, ConnectCallback on_connected) {
   on_connected_ = std::move(on_connected);
   std::string error;
-  WsppParams p = params;
+  EngineParams p = params;
   p.max_message_size = options_.max_message_size;
   p.secure = transport_->secure();
   p.remote_address = transport_->remote_address();
-  engine_ = WsppEngine::NewClient(this, p, &error);
+  engine_ = NewWsppClientEngine(this, p, &error);
   if (engine_ == nullptr) {
     finished_ = true;
     state_ = kClosed;
@@ -114,7 +116,7 @@ void WebSocketConnection::OnRead(const std::error_code& ec, const char* data, st
     } else {
       engine_->Fail();
     }
-    if (!finished_) Finish(WsppEndInfo{});
+    if (!finished_) Finish(EngineEndInfo{});
     return;
   }
   rx_since_tick_ = true;
@@ -125,7 +127,7 @@ void WebSocketConnection::OnRead(const std::error_code& ec, const char* data, st
     // UTF-8, message too big) with a close frame: flush that frame and end.
     engine_stalled_ = true;
     transport_->PauseReading();
-    WsppEndInfo info;
+    EngineEndInfo info;
     info.local_code = engine_->LocalCloseCode();
     info.local_reason = engine_->LocalCloseReason();
     transport_->CloseGracefully(kErrorLinger);
@@ -146,8 +148,9 @@ void WebSocketConnection::CheckEngineState() {
 void WebSocketConnection::ArmCloseTimer() {
   if (close_timer_armed_) return;
   close_timer_armed_ = true;
-  close_timer_.expires_after(options_.close_timeout);
-  close_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+  // Replaces a pending keepalive wait (its handler sees operation_aborted).
+  timer_.expires_after(options_.close_timeout);
+  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec || self->finished_) return;
     self->Abort(DeadlineExceededError("websocket " + std::to_string(self->id_) +
                                       ": no close reply within " +
@@ -157,14 +160,14 @@ void WebSocketConnection::ArmCloseTimer() {
 }
 
 void WebSocketConnection::ArmPing(std::chrono::milliseconds after) {
-  ping_timer_.expires_after(after);
-  ping_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+  timer_.expires_after(after);
+  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (!ec) self->OnPingTimer();
   });
 }
 
 void WebSocketConnection::OnPingTimer() {
-  if (finished_ || state_.load() != kOpen) return;
+  if (finished_ || state_.load() != kOpen || close_timer_armed_) return;
   if (rx_since_tick_) {
     rx_since_tick_ = false;
     awaiting_pong_ = false;
@@ -284,7 +287,7 @@ void WebSocketConnection::Abort(Status status) {
   if (!abort_status_.has_value()) abort_status_ = std::move(status);
   transport_->Close();
   if (engine_ != nullptr) engine_->Fail();
-  if (!finished_) Finish(WsppEndInfo{});
+  if (!finished_) Finish(EngineEndInfo{});
 }
 
 void WebSocketConnection::OnEngineWrite(const char* data, std::size_t size) {
@@ -324,16 +327,15 @@ void WebSocketConnection::OnEngineShutdown() {
   transport_->CloseGracefully(options_.close_timeout);
 }
 
-void WebSocketConnection::OnEngineEnd(const WsppEndInfo& info) {
+void WebSocketConnection::OnEngineEnd(const EngineEndInfo& info) {
   if (!finished_) Finish(info);
 }
 
-void WebSocketConnection::Finish(const WsppEndInfo& info) {
+void WebSocketConnection::Finish(const EngineEndInfo& info) {
   finished_ = true;
   bool was_open = state_.load() == kOpen || state_.load() == kClosing;
   state_ = kClosed;
-  ping_timer_.cancel();
-  close_timer_.cancel();
+  timer_.cancel();
 
   CloseInfo close;
   if (abort_status_.has_value()) {

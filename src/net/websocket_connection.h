@@ -1,9 +1,10 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 //
 // `WebSocketConnection`: the one implementation of `WebSocket`, for accepted and for client
-// connections. websocketpp (behind `WsppEngine`) parses frames and runs the handshakes and the
-// close handshake; this class owns the strand, the bounded write queue (server data frames are
-// framed here so broadcasts share one payload buffer), keepalive and close timers.
+// connections. A `WebSocketEngine` (our RFC 6455 server engine, or websocketpp for clients)
+// parses frames and runs the handshakes and the close handshake; this class owns the strand,
+// the bounded write queue (server data frames are framed here so broadcasts share one payload
+// buffer), keepalive and the close deadline (one timer for both).
 #pragma once
 
 #include <atomic>
@@ -19,7 +20,7 @@
 #include "codesphere/net/websocket.h"
 #include "net/net_metrics.h"
 #include "net/transport.h"
-#include "net/wspp_engine.h"
+#include "net/websocket_engine.h"
 
 namespace codesphere::net::internal {
 
@@ -44,7 +45,7 @@ std::uint64_t NextConnectionId();
 // Thread-safety: thread-safe (public WebSocket API); the rest is strand-bound.
 class WebSocketConnection final : public WebSocket,
                                   public StoppableSession,
-                                  public WsppEngineEvents,
+                                  public WebSocketEngineEvents,
                                   public std::enable_shared_from_this<WebSocketConnection> {
  public:
   using OpenCallback = unique_function<void(std::shared_ptr<WebSocket>)>;
@@ -55,14 +56,15 @@ class WebSocketConnection final : public WebSocket,
                       std::shared_ptr<const NetMetrics> metrics, bool client);
   ~WebSocketConnection() override;
 
-  // Server side: runs the handshake on `request_bytes` (the upgrade head plus whatever
-  // followed it). `on_open` runs when the handshake completes; `on_end` runs once when the
-  // connection has ended (after `on_close`), also if the handshake failed.
-  void StartServer(std::string request_bytes, std::string subprotocol, OpenCallback on_open,
-                   unique_function<void()> on_end);
+  // Server side: answers the (parsed, validated) upgrade request whose Sec-WebSocket-Key is
+  // `key` with 101 and opens; `initial` holds bytes the client sent after the request head.
+  // `subprotocol` (one the client offered, or "") is echoed. `on_open` runs when the connection
+  // opened; `on_end` runs once when the connection has ended (after `on_close`).
+  void StartServer(std::string key, std::string initial, std::string subprotocol,
+                   OpenCallback on_open, unique_function<void()> on_end);
   // Client side: sends the handshake for `params.uri` over the (connected, TLS-handshaken)
   // transport; `on_connected` runs exactly once.
-  void StartClient(const WsppParams& params, ConnectCallback on_connected);
+  void StartClient(const EngineParams& params, ConnectCallback on_connected);
   // Server shutdown: close handshake with kGoingAway; `on_close` reports kCancelled.
   void ShutdownForStop() override;
   void AbortForStop() override;
@@ -82,12 +84,12 @@ class WebSocketConnection final : public WebSocket,
   const std::string& remote_address() const override { return transport_->remote_address(); }
   const std::string& subprotocol() const override { return subprotocol_; }
 
-  // WsppEngineEvents
+  // WebSocketEngineEvents
   void OnEngineWrite(const char* data, std::size_t size) override;
   void OnEngineOpen() override;
   void OnEngineMessage(int opcode, const char* data, std::size_t size) override;
   void OnEngineShutdown() override;
-  void OnEngineEnd(const WsppEndInfo& info) override;
+  void OnEngineEnd(const EngineEndInfo& info) override;
 
  private:
   enum State : int { kConnecting, kOpen, kClosing, kClosed };
@@ -101,7 +103,7 @@ class WebSocketConnection final : public WebSocket,
   void ArmPing(std::chrono::milliseconds after);
   void OnPingTimer();
   void ArmCloseTimer();
-  void Finish(const WsppEndInfo& info);
+  void Finish(const EngineEndInfo& info);
 
   const std::uint64_t id_;
   const Strand strand_;
@@ -115,13 +117,13 @@ class WebSocketConnection final : public WebSocket,
   std::atomic<std::size_t> reserved_{0};  // sends posted to the strand, not yet queued
 
   // Strand-bound state.
-  std::unique_ptr<WsppEngine> engine_;
+  std::unique_ptr<WebSocketEngine> engine_;
   WebSocketHandlers handlers_;
   OpenCallback on_open_;
   ConnectCallback on_connected_;
   unique_function<void()> on_end_;
-  asio::steady_timer ping_timer_;
-  asio::steady_timer close_timer_;
+  // Keepalive while open, then the close deadline once closing.
+  asio::steady_timer timer_;
   bool rx_since_tick_ = false;
   bool awaiting_pong_ = false;
   bool close_timer_armed_ = false;

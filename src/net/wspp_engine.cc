@@ -1,29 +1,26 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 //
-// websocketpp 0.8 adapter, compiled as C++17 (it does not build as C++20 on GCC 12). The
-// iostream transport turns websocketpp into a pure byte-in/byte-out state machine; every
-// websocketpp call that can throw is wrapped here and turned into a failed connection.
+// websocketpp 0.8 adapter for client connections, compiled as C++17 (it does not build as
+// C++20 on GCC 12). The iostream transport turns websocketpp into a pure byte-in/byte-out state
+// machine; every websocketpp call that can throw is wrapped here and turned into a failed
+// connection. Accepted (server) connections use our own engine, websocket_server_engine.cc.
 
-#include "net/wspp_engine.h"
+#include "net/websocket_engine.h"
 
 #include <exception>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include <websocketpp/client.hpp>
 #include <websocketpp/concurrency/none.hpp>
-#include <websocketpp/config/core.hpp>
 #include <websocketpp/config/core_client.hpp>
 #include <websocketpp/logger/stub.hpp>
-#include <websocketpp/server.hpp>
 
 namespace codesphere::net::internal {
 namespace {
 
-// Shared settings: no locking (each connection is strand-bound), no logging (we log ourselves
-// from the end info), a small per-connection read buffer (it is a member array of every
-// connection, so it dominates idle memory; larger reads are fed in 1 KiB steps).
+// Settings: no locking (each connection is strand-bound), no logging (we log ourselves from the
+// end info), a small per-connection read buffer (larger reads are fed in 1 KiB steps).
 template <typename Base, bool kExtensions>
 struct EngineConfig : public Base {
   typedef EngineConfig type;
@@ -42,39 +39,23 @@ struct EngineConfig : public Base {
 
   static bool const enable_multithreading = false;
   static const size_t connection_read_buffer_size = 1024;
-  // The server skips extension parsing (we negotiate none). The client must keep it on:
-  // websocketpp 0.8 fails every client handshake with extensions compiled out.
+  // The client must keep extension parsing on: websocketpp 0.8 fails every client handshake
+  // with extensions compiled out.
   static const bool enable_extensions = kExtensions;
 };
 
-using ServerConfig = EngineConfig<websocketpp::config::core, false>;
 using ClientConfig = EngineConfig<websocketpp::config::core_client, true>;
-using ServerEndpoint = websocketpp::server<ServerConfig>;
 using ClientEndpoint = websocketpp::client<ClientConfig>;
 
-// The one server endpoint: it only serves as a connection factory (settings are applied per
-// connection), so it is shared and never destroyed (connections keep references into it).
-ServerEndpoint& SharedServerEndpoint() {
-  static ServerEndpoint* endpoint = [] {
-    auto* e = new ServerEndpoint();
-    e->set_user_agent("codesphere");
-    e->clear_access_channels(websocketpp::log::alevel::all);
-    e->clear_error_channels(websocketpp::log::elevel::all);
-    return e;
-  }();
-  return *endpoint;
-}
-
-template <typename Endpoint>
-class EngineImpl final : public WsppEngine {
+class ClientEngine final : public WebSocketEngine {
  public:
-  using connection_ptr = typename Endpoint::connection_ptr;
-  using message_ptr = typename Endpoint::message_ptr;
+  using connection_ptr = ClientEndpoint::connection_ptr;
+  using message_ptr = ClientEndpoint::message_ptr;
 
-  EngineImpl(WsppEngineEvents* events, std::unique_ptr<Endpoint> owned_endpoint)
+  ClientEngine(WebSocketEngineEvents* events, std::unique_ptr<ClientEndpoint> owned_endpoint)
       : events_(events), owned_endpoint_(std::move(owned_endpoint)) {}
 
-  ~EngineImpl() override {
+  ~ClientEngine() override {
     // Break websocketpp's self-references (its pending read handler holds the connection)
     // without calling back into an owner that is going away.
     events_ = nullptr;
@@ -86,7 +67,7 @@ class EngineImpl final : public WsppEngine {
     }
   }
 
-  void Wire(connection_ptr con, const WsppParams& p) {
+  void Wire(connection_ptr con, const EngineParams& p) {
     con_ = std::move(con);
     con_->set_max_message_size(p.max_message_size);
     con_->set_secure(p.secure);
@@ -119,25 +100,11 @@ class EngineImpl final : public WsppEngine {
     });
     con_->set_close_handler([this](websocketpp::connection_hdl) { End(false); });
     con_->set_fail_handler([this](websocketpp::connection_hdl) { End(true); });
-    if (!p.subprotocol.empty()) {
-      std::string subprotocol = p.subprotocol;
-      con_->set_validate_handler([this, subprotocol](websocketpp::connection_hdl) {
-        websocketpp::lib::error_code ec;
-        con_->select_subprotocol(subprotocol, ec);
-        return true;  // an unoffered subprotocol is simply not echoed
-      });
-    }
   }
 
-  // WsppEngine
+  // WebSocketEngine
   void Start() override {
-    Guard([&] {
-      if constexpr (std::is_same_v<Endpoint, ClientEndpoint>) {
-        owned_endpoint_->connect(con_);
-      } else {
-        con_->start();
-      }
-    });
+    Guard([&] { owned_endpoint_->connect(con_); });
   }
 
   size_t Feed(const char* data, size_t size) override {
@@ -189,12 +156,8 @@ class EngineImpl final : public WsppEngine {
     return !ended_ && con_->get_state() == websocketpp::session::state::open;
   }
   std::string Subprotocol() const override {
-    if constexpr (std::is_same_v<Endpoint, ClientEndpoint>) {
-      // websocketpp's client does not record the server's choice.
-      return con_->get_response_header("Sec-WebSocket-Protocol");
-    } else {
-      return con_->get_subprotocol();
-    }
+    // websocketpp's client does not record the server's choice.
+    return con_->get_response_header("Sec-WebSocket-Protocol");
   }
   int LocalCloseCode() const override { return con_->get_local_close_code(); }
   std::string LocalCloseReason() const override { return con_->get_local_close_reason(); }
@@ -207,7 +170,7 @@ class EngineImpl final : public WsppEngine {
       f();
     } catch (const std::exception& e) {
       if (!ended_) {
-        WsppEndInfo info;
+        EngineEndInfo info;
         info.failed = !open_;
         info.error = e.what();
         Finish(info);
@@ -216,7 +179,7 @@ class EngineImpl final : public WsppEngine {
   }
 
   void End(bool failed) {
-    WsppEndInfo info;
+    EngineEndInfo info;
     info.failed = failed;
     info.local_code = con_->get_local_close_code();
     info.local_reason = con_->get_local_close_reason();
@@ -232,14 +195,14 @@ class EngineImpl final : public WsppEngine {
     Finish(info);
   }
 
-  void Finish(const WsppEndInfo& info) {
+  void Finish(const EngineEndInfo& info) {
     ended_ = true;
     if (events_ != nullptr) events_->OnEngineEnd(info);
   }
 
-  WsppEngineEvents* events_;
-  // Client engines own their endpoint (it holds the RNG used for masking).
-  std::unique_ptr<Endpoint> owned_endpoint_;
+  WebSocketEngineEvents* events_;
+  // Each client engine owns its endpoint (it holds the RNG used for masking).
+  std::unique_ptr<ClientEndpoint> owned_endpoint_;
   connection_ptr con_;
   bool open_ = false;
   bool ended_ = false;
@@ -247,15 +210,8 @@ class EngineImpl final : public WsppEngine {
 
 }  // namespace
 
-std::unique_ptr<WsppEngine> WsppEngine::NewServer(WsppEngineEvents* events,
-                                                  const WsppParams& p) {
-  auto engine = std::make_unique<EngineImpl<ServerEndpoint>>(events, nullptr);
-  engine->Wire(SharedServerEndpoint().get_connection(), p);
-  return engine;
-}
-
-std::unique_ptr<WsppEngine> WsppEngine::NewClient(WsppEngineEvents* events, const WsppParams& p,
-                                                  std::string* error) {
+std::unique_ptr<WebSocketEngine> NewWsppClientEngine(WebSocketEngineEvents* events,
+                                                     const EngineParams& p, std::string* error) {
   try {
     auto endpoint = std::make_unique<ClientEndpoint>();
     endpoint->set_user_agent("codesphere");
@@ -275,8 +231,8 @@ std::unique_ptr<WsppEngine> WsppEngine::NewClient(WsppEngineEvents* events, cons
         return nullptr;
       }
     }
-    auto engine = std::make_unique<EngineImpl<ClientEndpoint>>(events, std::move(endpoint));
-    WsppParams client_params = p;
+    auto engine = std::make_unique<ClientEngine>(events, std::move(endpoint));
+    EngineParams client_params = p;
     client_params.subprotocol.clear();
     engine->Wire(std::move(con), client_params);
     return engine;
