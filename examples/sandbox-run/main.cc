@@ -5,12 +5,15 @@
 //
 //   codesphere-sandbox-run --workspace DIR [--memory 256M] [--pids N] [--cpus 0.5]
 //       [--cpu-time SECONDS] [--time-limit SECONDS] [--output-limit SIZE] [--tmp-size SIZE]
-//       [--bind HOST[:INSIDE]] [--bind-rw HOST[:INSIDE]] [--env KEY=VALUE]
+//       [--workspace-size SIZE [--workspace-image FILE]] [--bind HOST[:INSIDE]] [--bind-rw HOST[:INSIDE]] [--env KEY=VALUE]
 //       [--no-isolation] [--print-spec] -- CMD [ARGS...]
 //
+// `--workspace-size 1G` caps the workspace's total size: DIR becomes the mount point of an
+// ext4 image (FILE, default DIR.img, created on first use and kept) for the run.
 // Exit status: the command's, 128+N when killed by signal N, 125 for usage or setup errors.
 #include <errno.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,7 +39,8 @@ int Usage(const char* message) {
   std::cerr << "codesphere-sandbox-run: " << message << "\n"
             << "usage: codesphere-sandbox-run --workspace DIR [--memory SIZE] [--pids N]\n"
             << "         [--cpus N] [--cpu-time SECONDS] [--time-limit SECONDS]\n"
-            << "         [--output-limit SIZE] [--tmp-size SIZE] [--bind HOST[:INSIDE]]\n"
+            << "         [--output-limit SIZE] [--tmp-size SIZE] [--workspace-size SIZE]\n"
+            << "         [--workspace-image FILE] [--bind HOST[:INSIDE]]\n"
             << "         [--bind-rw HOST[:INSIDE]] [--env KEY=VALUE] [--no-isolation]\n"
             << "         [--print-spec] -- CMD [ARGS...]\n";
   return kSetupError;
@@ -78,10 +82,10 @@ bool WriteAll(int fd, const char* data, size_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string workspace;
+  std::string workspace, workspace_image;
   bool no_isolation = false;
   bool print_spec = false;
-  uint64_t memory = 0, pids = 0, output_limit = 0, tmp_size = 0;
+  uint64_t memory = 0, pids = 0, output_limit = 0, tmp_size = 0, workspace_size = 0;
   double cpus = -1, cpu_time = 0, time_limit = 0;
   std::vector<sb::BindMount> binds;
   std::vector<std::pair<std::string, std::string>> env;
@@ -115,6 +119,10 @@ int main(int argc, char** argv) {
       if (!value(&v) || !ParseSize(v, &output_limit)) return Usage("bad --output-limit");
     } else if (arg == "--tmp-size") {
       if (!value(&v) || !ParseSize(v, &tmp_size)) return Usage("bad --tmp-size");
+    } else if (arg == "--workspace-size") {
+      if (!value(&v) || !ParseSize(v, &workspace_size)) return Usage("bad --workspace-size");
+    } else if (arg == "--workspace-image") {
+      if (!value(&workspace_image)) return Usage("--workspace-image needs a file");
     } else if (arg == "--bind" || arg == "--bind-rw") {
       if (!value(&v)) return Usage("--bind needs a path");
       binds.push_back(ParseBind(v, arg == "--bind"));
@@ -131,6 +139,10 @@ int main(int argc, char** argv) {
   }
   if (workspace.empty()) return Usage("--workspace is required");
   if (command.empty() && !print_spec) return Usage("no command after --");
+  if (workspace_size) mkdir(workspace.c_str(), 0755);  // a volume's mount point may be new
+  if (!workspace_image.empty() && workspace_image[0] != '/') {
+    return Usage("--workspace-image must be an absolute path");
+  }
   char resolved[PATH_MAX];
   if (realpath(workspace.c_str(), resolved) == nullptr) {
     std::cerr << "codesphere-sandbox-run: workspace " << workspace << ": " << strerror(errno) << "\n";
@@ -145,6 +157,8 @@ int main(int argc, char** argv) {
   if (time_limit > 0) spec.limits.wall_time_ms = static_cast<uint64_t>(time_limit * 1000);
   if (output_limit) spec.limits.output_bytes = output_limit;
   if (tmp_size) spec.rootfs.tmp_size_bytes = tmp_size;
+  spec.rootfs.workspace_size_bytes = workspace_size;
+  spec.rootfs.workspace_image = workspace_image;
   for (const sb::BindMount& b : binds) spec.rootfs.binds.push_back(b);
   if (print_spec) {
     auto json = sb::SpecToJson(spec);

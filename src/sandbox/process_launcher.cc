@@ -16,6 +16,7 @@
 
 #include "codesphere/base/log.h"
 #include "codesphere/base/status_macros.h"
+#include "codesphere/sandbox/workspace_volume.h"
 #include "sandbox/child_process.h"
 #include "sandbox/linux/child.h"
 #include "sandbox/linux/net_ns.h"
@@ -27,8 +28,11 @@ using internal::ChildState;
 
 class HostSandbox final : public Sandbox {
  public:
-  HostSandbox(const Spec& spec, std::string id)
-      : spec_(spec), id_(std::move(id)), env_(internal::SandboxEnvironment(spec)) {}
+  HostSandbox(const Spec& spec, std::string id, std::shared_ptr<WorkspaceVolume> volume)
+      : spec_(spec),
+        id_(std::move(id)),
+        env_(internal::SandboxEnvironment(spec)),
+        volume_(std::move(volume)) {}
   ~HostSandbox() override { Stop().ok(); }
 
   // sandbox::Sandbox
@@ -99,6 +103,7 @@ class HostSandbox final : public Sandbox {
       if (std::shared_ptr<ChildState> child = weak.lock()) child->KillAndReap();
     }
     children_.clear();
+    volume_.reset();
     return OkStatus();
   }
 
@@ -120,6 +125,7 @@ class HostSandbox final : public Sandbox {
   std::mutex mu_;
   bool stopped_ CODESPHERE_GUARDED_BY(mu_) = false;
   std::vector<std::weak_ptr<ChildState>> children_ CODESPHERE_GUARDED_BY(mu_);
+  std::shared_ptr<WorkspaceVolume> volume_ CODESPHERE_GUARDED_BY(mu_);
 };
 
 class ProcessLauncherWithoutIsolation final : public Launcher {
@@ -129,8 +135,12 @@ class ProcessLauncherWithoutIsolation final : public Launcher {
     CODESPHERE_RETURN_IF_ERROR(ValidateSpec(spec));
     LogWarning("starting a sandbox WITHOUT ISOLATION (ProcessLauncherWithoutIsolation)",
                {{"workspace", spec.rootfs.workspace}});
+    // The size cap is a host mount, so it holds here too (the processes write through it).
+    CODESPHERE_ASSIGN_OR_RETURN(std::shared_ptr<WorkspaceVolume> volume,
+                                MountWorkspaceVolumeForSpec(spec));
     std::string id = "host-" + std::to_string(getpid()) + "-" + std::to_string(next_id_++);
-    return std::unique_ptr<Sandbox>(std::make_unique<HostSandbox>(spec, std::move(id)));
+    return std::unique_ptr<Sandbox>(
+        std::make_unique<HostSandbox>(spec, std::move(id), std::move(volume)));
   }
 
  private:

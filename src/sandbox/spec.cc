@@ -31,13 +31,36 @@ void serialize(Archive& ar, GeneratedFile& f) {
   ar(cereal::make_nvp("path", f.path), cereal::make_nvp("contents", f.contents),
      cereal::make_nvp("mode", f.mode));
 }
-template <class Archive>
-void serialize(Archive& ar, RootFs& r) {
+// The members every stored spec has (`R` is RootFs or const RootFs).
+template <class Archive, class R>
+void RootFsCoreFields(Archive& ar, R& r) {
   ar(cereal::make_nvp("binds", r.binds), cereal::make_nvp("symlinks", r.symlinks),
      cereal::make_nvp("files", r.files), cereal::make_nvp("workspace", r.workspace),
      cereal::make_nvp("workspace_target", r.workspace_target),
      cereal::make_nvp("tmp_size_bytes", r.tmp_size_bytes),
      cereal::make_nvp("shm_size_bytes", r.shm_size_bytes));
+}
+template <class Archive>
+void save(Archive& ar, const RootFs& r) {
+  RootFsCoreFields(ar, r);
+  ar(cereal::make_nvp("workspace_size_bytes", r.workspace_size_bytes),
+     cereal::make_nvp("workspace_image", r.workspace_image));
+}
+template <class Archive>
+void load(Archive& ar, RootFs& r) {
+  RootFsCoreFields(ar, r);
+  // Added later: specs stored before have no workspace cap. cereal's JSON archive looks
+  // members up by name, so a missing one throws without moving the archive.
+  try {
+    ar(cereal::make_nvp("workspace_size_bytes", r.workspace_size_bytes));
+  } catch (const cereal::Exception&) {
+    r.workspace_size_bytes = 0;
+  }
+  try {
+    ar(cereal::make_nvp("workspace_image", r.workspace_image));
+  } catch (const cereal::Exception&) {
+    r.workspace_image.clear();
+  }
 }
 template <class Archive>
 void serialize(Archive& ar, User& u) {
@@ -189,6 +212,23 @@ Status ValidateSpec(const Spec& spec) {
         CheckAbsolutePath("workspace_target", spec.rootfs.workspace_target));
     if (spec.rootfs.workspace_target == "/") {
       return InvalidArgumentError("workspace_target must not be '/'");
+    }
+  }
+  if (spec.rootfs.workspace_size_bytes != 0) {
+    if (spec.rootfs.workspace.empty()) {
+      return InvalidArgumentError("workspace_size_bytes needs a workspace");
+    }
+    if (spec.rootfs.workspace_size_bytes < (16u << 20)) {
+      return InvalidArgumentError("workspace_size_bytes below 16 MiB");
+    }
+  }
+  if (!spec.rootfs.workspace_image.empty()) {
+    CODESPHERE_RETURN_IF_ERROR(CheckAbsolutePath("workspace_image", spec.rootfs.workspace_image));
+    const std::string& ws = spec.rootfs.workspace;
+    if (!ws.empty() && (spec.rootfs.workspace_image == ws ||
+                        spec.rootfs.workspace_image.rfind(ws == "/" ? ws : ws + "/", 0) == 0)) {
+      // The sandbox could rewrite the image the kernel mounts: never.
+      return InvalidArgumentError("workspace_image must not lie inside the workspace");
     }
   }
   CODESPHERE_RETURN_IF_ERROR(CheckAbsolutePath("cwd", spec.cwd));

@@ -28,6 +28,8 @@ TEST(SpecTest, JsonRoundTrip) {
   spec.limits.memory_bytes = 256ull << 20;
   spec.hostname = "box-1";
   spec.env["A"] = "b=c";
+  spec.rootfs.workspace_size_bytes = 1ull << 30;
+  spec.rootfs.workspace_image = "/srv/images/ws.img";
   ASSERT_OK_AND_ASSIGN(std::string json, SpecToJson(spec));
   ASSERT_OK_AND_ASSIGN(Spec back, SpecFromJson(json));
   EXPECT_EQ(back.limits.memory_bytes, spec.limits.memory_bytes);
@@ -35,8 +37,32 @@ TEST(SpecTest, JsonRoundTrip) {
   EXPECT_EQ(back.env, spec.env);
   EXPECT_EQ(back.rootfs.binds.size(), spec.rootfs.binds.size());
   EXPECT_EQ(back.rootfs.files.size(), spec.rootfs.files.size());
+  EXPECT_EQ(back.rootfs.workspace_size_bytes, 1ull << 30);
+  EXPECT_EQ(back.rootfs.workspace_image, "/srv/images/ws.img");
   ASSERT_OK_AND_ASSIGN(std::string again, SpecToJson(back));
   EXPECT_EQ(again, json);
+}
+
+// Specs stored before the workspace cap existed still load (without a cap).
+TEST(SpecTest, JsonWithoutWorkspaceCapFieldsLoads) {
+  Spec spec = DefaultSpec("/srv/ws");
+  spec.rootfs.workspace_size_bytes = 1ull << 30;
+  spec.rootfs.workspace_image = "/srv/ws.img";
+  ASSERT_OK_AND_ASSIGN(std::string json, SpecToJson(spec));
+  for (const char* field : {"\"workspace_size_bytes\"", "\"workspace_image\""}) {
+    size_t at = json.find(field);
+    ASSERT_NE(at, std::string::npos) << json;
+    size_t line_start = json.rfind('\n', at);
+    size_t line_end = json.find('\n', at);
+    json.erase(line_start, line_end - line_start);
+  }
+  // The last member lost: drop the dangling comma before the closing brace.
+  size_t comma = json.rfind(',', json.find("}", json.find("\"shm_size_bytes\"")));
+  json.erase(comma, 1);
+  ASSERT_OK_AND_ASSIGN(Spec back, SpecFromJson(json));
+  EXPECT_EQ(back.rootfs.workspace_size_bytes, 0u);
+  EXPECT_EQ(back.rootfs.workspace_image, "");
+  EXPECT_EQ(back.rootfs.shm_size_bytes, spec.rootfs.shm_size_bytes);
 }
 
 TEST(SpecTest, MalformedJsonIsDataLoss) {
@@ -65,6 +91,14 @@ TEST(SpecTest, ValidationRejectsBadFields) {
   expect_invalid([](Spec& s) { s.env["A=B"] = "c"; });
   expect_invalid([](Spec& s) { s.limits.memory_bytes = 1000; });
   expect_invalid([](Spec& s) { s.user.outside_uid = 5000; });
+  expect_invalid([](Spec& s) { s.rootfs.workspace_size_bytes = 1 << 20; });
+  expect_invalid([](Spec& s) {
+    s.rootfs.workspace_size_bytes = 1ull << 30;
+    s.rootfs.workspace.clear();
+  });
+  expect_invalid([](Spec& s) { s.rootfs.workspace_image = "/srv/ws/ws.img"; });
+  expect_invalid([](Spec& s) { s.rootfs.workspace_image = "/srv/ws"; });
+  expect_invalid([](Spec& s) { s.rootfs.workspace_image = "img"; });
 }
 
 TEST(SpecTest, ParsesByteSizes) {

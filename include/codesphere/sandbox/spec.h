@@ -54,6 +54,15 @@ struct RootFs {
   std::string workspace;
   // Default: "/workspace".
   std::string workspace_target = "/workspace";
+  // Total size cap of the workspace in bytes (at least 16 MiB), or 0 for none. When set,
+  // the launcher mounts a `WorkspaceVolume` (workspace_volume.h: an ext4 image on a loop
+  // device) on `workspace` at Start, shared by every sandbox of that workspace, and
+  // unmounts it when the last of them stops (unless the platform holds it too).
+  // Default: 0.
+  uint64_t workspace_size_bytes = 0;
+  // Host path of that image (absolute, outside `workspace`). "" means
+  // `DefaultWorkspaceImage(workspace)`, i.e. "<workspace>.img". Default: "".
+  std::string workspace_image;
   // Size caps of the private tmpfs mounts. Default: 64 MiB each.
   uint64_t tmp_size_bytes = 64ull << 20;
   uint64_t shm_size_bytes = 64ull << 20;

@@ -23,6 +23,7 @@
 #include "codesphere/base/log.h"
 #include "codesphere/base/status_macros.h"
 #include "codesphere/sandbox/safe_file.h"
+#include "codesphere/sandbox/workspace_volume.h"
 #include "sandbox/child_process.h"
 #include "sandbox/linux/cgroup.h"
 #include "sandbox/linux/child.h"
@@ -38,18 +39,6 @@ using internal::ChildState;
 
 constexpr unsigned long kInitNamespaces =
     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS;
-
-Status MakeDirs(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos == path.size() || path[pos] == '/') {
-      std::string prefix = path.substr(0, pos);
-      if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-        return ErrnoToStatus(errno, "mkdir " + prefix);
-      }
-    }
-  }
-  return OkStatus();
-}
 
 Result<std::pair<UniqueFd, UniqueFd>> Pipe() {
   int fds[2];
@@ -109,6 +98,7 @@ class LinuxSandbox final : public Sandbox {
   pid_t init_pid_ CODESPHERE_GUARDED_BY(mu_) = -1;
   UniqueFd init_pidfd_ CODESPHERE_GUARDED_BY(mu_);
   std::vector<std::weak_ptr<ChildState>> children_ CODESPHERE_GUARDED_BY(mu_);
+  std::shared_ptr<WorkspaceVolume> volume_ CODESPHERE_GUARDED_BY(mu_);
 };
 
 Status LinuxSandbox::Init() {
@@ -122,6 +112,8 @@ Status LinuxSandbox::Init() {
   ids.outside_user_uid = spec_.user.outside_uid ? spec_.user.outside_uid : core_->ids.UserId(slot);
   ids.outside_user_gid = spec_.user.outside_gid ? spec_.user.outside_gid : core_->ids.UserId(slot);
 
+  // The capped workspace is mounted on the host before anything looks at it (chown, bind).
+  CODESPHERE_ASSIGN_OR_RETURN(volume_, MountWorkspaceVolumeForSpec(spec_));
   if (core_->options.chown_workspace && !spec_.rootfs.workspace.empty()) {
     CODESPHERE_ASSIGN_OR_RETURN(SafeDir workspace, SafeDir::Open(spec_.rootfs.workspace));
     CODESPHERE_RETURN_IF_ERROR(
@@ -314,6 +306,9 @@ Status LinuxSandbox::StopLocked() {
     core_->ids.Release(*slot_);
     slot_.reset();
   }
+  // Last: every process (and with it the sandbox's mount namespace) is gone. Unmounts when
+  // no other sandbox of this workspace (nor the platform) holds the volume.
+  volume_.reset();
   return first;
 }
 
@@ -350,8 +345,8 @@ Result<std::shared_ptr<LauncherCore>> MakeCore(const LinuxNamespaceLauncherOptio
   auto core = std::make_shared<LauncherCore>(options);
   CODESPHERE_ASSIGN_OR_RETURN(core->cgroups, internal::DetectCgroups(options.cgroup_parent));
   CODESPHERE_ASSIGN_OR_RETURN(core->seccomp, internal::BuildSeccompDenyList());
-  CODESPHERE_RETURN_IF_ERROR(MakeDirs(options.staging_dir));
-  CODESPHERE_RETURN_IF_ERROR(MakeDirs(options.id_lock_dir));
+  CODESPHERE_RETURN_IF_ERROR(internal::MakeDirs(options.staging_dir));
+  CODESPHERE_RETURN_IF_ERROR(internal::MakeDirs(options.id_lock_dir));
   core->cap_last = internal::ReadCapLastCap();
   int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoToStatus(errno, "open /proc/self/ns/pid");

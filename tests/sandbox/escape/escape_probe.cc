@@ -362,6 +362,39 @@ void Fill(const char* path, size_t max) {
   unlink(path);
 }
 
+// Many files of `file_size` bytes below `dir` (each under RLIMIT_FSIZE), until a write fails:
+// the total, not one file, is what a workspace cap must stop. The files stay for the host.
+void FillFiles(const char* dir, size_t file_size, size_t max_total) {
+  signal(SIGXFSZ, SIG_IGN);
+  static char chunk[1 << 20];
+  memset(chunk, 'x', sizeof(chunk));
+  size_t total = 0;
+  for (int i = 0;; ++i) {
+    std::string path = std::string(dir) + "/fill-" + std::to_string(i);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) {
+      printf("BLOCKED fill-files %s at %zu MiB (%s)\n", dir, total >> 20, strerrorname_np(errno));
+      return;
+    }
+    for (size_t done = 0; done < file_size;) {
+      ssize_t n = write(fd, chunk, sizeof(chunk));
+      if (n <= 0) {
+        printf("BLOCKED fill-files %s at %zu MiB (%s)\n", dir, total >> 20,
+               strerrorname_np(errno));
+        close(fd);
+        return;
+      }
+      done += static_cast<size_t>(n);
+      total += static_cast<size_t>(n);
+      if (total > max_total) {
+        close(fd);
+        return Escaped(std::string("fill-files ") + dir + " passed the cap");
+      }
+    }
+    close(fd);
+  }
+}
+
 void ForeignAbi(const char* which) {
   if (strcmp(which, "i386") == 0) {
     long ret = 20;  // getpid in the i386 table
@@ -417,6 +450,9 @@ int main(int argc, char** argv) {
   else if (c == "threads") Threads();
   else if (c == "memory-bomb" && argc == 4) MemoryBomb(argv[2], strtoull(argv[3], nullptr, 10));
   else if (c == "fill" && argc == 4) Fill(argv[2], strtoull(argv[3], nullptr, 10));
+  else if (c == "fill-files" && argc == 5) {
+    FillFiles(argv[2], strtoull(argv[3], nullptr, 10), strtoull(argv[4], nullptr, 10));
+  }
   else if (c == "foreign-abi" && argc == 3) ForeignAbi(argv[2]);
   else if (c == "daemon" && argc == 3) Daemon(argv[2]);
   else if (c == "spin") Spin();

@@ -21,6 +21,7 @@
 
 #include "codesphere/sandbox/launcher.h"
 #include "codesphere/sandbox/safe_file.h"
+#include "codesphere/sandbox/workspace_volume.h"
 #include "tests/sandbox/sandbox_test_util.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -31,6 +32,13 @@ namespace {
 namespace fs = std::filesystem;
 using ::codesphere::testing::StatusIs;
 using ::codesphere::testing::TempDir;
+
+// True when `path` is a mount point on the host (another device than its parent).
+bool IsMountPoint(const fs::path& path) {
+  struct stat st, parent;
+  return stat(path.c_str(), &st) == 0 && stat(path.parent_path().c_str(), &parent) == 0 &&
+         st.st_dev != parent.st_dev;
+}
 
 class EscapeTest : public ::testing::Test, protected SandboxHarness {
  protected:
@@ -205,11 +213,50 @@ TEST_F(EscapeTest, FillingTmpAndWorkspaceIsCapped) {
   ExpectAllBlocked(tmp);
   EXPECT_NE(tmp.stdout_data.find("(ENOSPC)"), std::string::npos) << tmp.stdout_data;
   StopAndCheck();
-  // The workspace is a host directory: a file is capped by RLIMIT_FSIZE (see docs/sandbox.md).
+  // Without a workspace volume, a single file is capped by RLIMIT_FSIZE.
   spec_.limits.file_size_bytes = 8 << 20;
   RunOutput ws = Probe({"fill", "/workspace/fill", std::to_string(64 << 20)});
   ExpectAllBlocked(ws);
   EXPECT_NE(ws.stdout_data.find("(EFBIG)"), std::string::npos) << ws.stdout_data;
+}
+
+// The workspace's total size: many files, each below RLIMIT_FSIZE, hit ENOSPC at the cap of
+// the workspace volume; the host sees only the image (no byte lands on the host file system
+// under the mount point) and the volume is unmounted once the sandbox stops.
+TEST_F(EscapeTest, FillingTheWorkspaceStopsAtItsSizeCap) {
+  if (Status probe = ProbeWorkspaceVolumeSupport(); !probe.ok()) {
+    GTEST_SKIP() << "workspace volumes unavailable: " << probe;
+  }
+  const uint64_t cap = 32ull << 20;
+  const fs::path image = host_.path() / "workspace.img";
+  spec_.rootfs.workspace_size_bytes = cap;
+  spec_.rootfs.workspace_image = image.string();
+  spec_.limits.file_size_bytes = 4 << 20;
+  RunOutput out = Probe({"fill-files", "/workspace", std::to_string(4 << 20),
+                         std::to_string(cap)});
+  ExpectAllBlocked(out);
+  EXPECT_NE(out.stdout_data.find("(ENOSPC)"), std::string::npos) << out.stdout_data;
+  EXPECT_TRUE(IsMountPoint(workspace_.path()));
+  {
+    // The supervisor's writes hit the same cap, as a clear error.
+    ASSERT_OK_AND_ASSIGN(SafeDir ws, SafeDir::Open(workspace_.path().string()));
+    EXPECT_THAT(ws.WriteFile("supervisor", std::string(8 << 20, 's')),
+                StatusIs(StatusCode::kResourceExhausted));
+  }
+  StopAndCheck();
+  EXPECT_FALSE(IsMountPoint(workspace_.path())) << "the volume outlived its last sandbox";
+  EXPECT_TRUE(fs::is_empty(workspace_.path())) << "bytes landed on the host file system";
+  struct stat st;
+  ASSERT_EQ(stat(image.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), cap);
+  EXPECT_LE(static_cast<uint64_t>(st.st_blocks) * 512, cap + (1 << 20));
+  // What the sandbox wrote is in the image: the next sandbox sees it.
+  Start();
+  ProcessOptions options;
+  options.argv = {"/bin/sh", "-c", "ls /workspace | grep -c '^fill-'"};
+  RunOutput again = RunInSandbox(options, 1 << 20);
+  EXPECT_TRUE(again.status.success()) << again.stderr_data;
+  EXPECT_GE(std::atoi(again.stdout_data.c_str()), 5) << again.stdout_data;
 }
 
 TEST_F(EscapeTest, StdoutFloodIsCutAtTheOutputLimit) {
