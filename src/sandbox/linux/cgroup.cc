@@ -27,9 +27,9 @@ struct CgroupMount {
   bool v2 = false;
 };
 
-std::vector<CgroupMount> ReadCgroupMounts() {
+std::vector<CgroupMount> ParseCgroupMounts(const std::string& mountinfo) {
   std::vector<CgroupMount> mounts;
-  std::ifstream in("/proc/self/mountinfo");
+  std::istringstream in(mountinfo);
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
@@ -49,9 +49,9 @@ std::vector<CgroupMount> ReadCgroupMounts() {
 }
 
 // /proc/self/cgroup: "hierarchy-id:controller,list:/path".
-std::map<std::string, std::string> ReadOwnCgroups() {
+std::map<std::string, std::string> ParseOwnCgroups(const std::string& self_cgroup) {
   std::map<std::string, std::string> paths;  // controller (or "" for v2) -> path
-  std::ifstream in("/proc/self/cgroup");
+  std::istringstream in(self_cgroup);
   std::string line;
   while (std::getline(in, line)) {
     size_t a = line.find(':');
@@ -77,14 +77,23 @@ std::string Join(const CgroupMount& m, const std::string& own) {
   return m.mount_point + rel;
 }
 
-Status MakeDir(const std::string& path) {
-  if (mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return ErrnoToStatus(errno, "mkdir " + path);
-  }
-  return OkStatus();
+// The launcher's parent cgroup: created once, then reused.
+Status MakeParent(const CgroupDirOps& ops, const std::string& path) {
+  Status s = ops.Make(path);
+  return s.code() == StatusCode::kAlreadyExists ? OkStatus() : s;
 }
 
 }  // namespace
+
+Status CgroupDirOps::Make(const std::string& path) const {
+  if (make) return make(path);
+  if (mkdir(path.c_str(), 0755) != 0) return ErrnoToStatus(errno, "mkdir " + path);
+  return OkStatus();
+}
+
+Status CgroupDirOps::Remove(const std::string& path) const {
+  return remove ? remove(path) : RemoveCgroupDir(path);
+}
 
 Result<uint64_t> ReadCgroupNumber(const std::string& path) {
   CODESPHERE_ASSIGN_OR_RETURN(std::string text, ReadKernelFile(path));
@@ -116,8 +125,17 @@ Status RemoveCgroupDir(const std::string& path) {
 }
 
 Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_name) {
-  std::vector<CgroupMount> mounts = ReadCgroupMounts();
-  std::map<std::string, std::string> own = ReadOwnCgroups();
+  CODESPHERE_ASSIGN_OR_RETURN(std::string mountinfo, ReadKernelFile("/proc/self/mountinfo"));
+  CODESPHERE_ASSIGN_OR_RETURN(std::string self_cgroup, ReadKernelFile("/proc/self/cgroup"));
+  return DetectCgroupsFrom(mountinfo, self_cgroup, parent_name);
+}
+
+Result<std::unique_ptr<CgroupManager>> DetectCgroupsFrom(const std::string& mountinfo,
+                                                         const std::string& self_cgroup,
+                                                         const std::string& parent_name,
+                                                         CgroupDirOps ops) {
+  std::vector<CgroupMount> mounts = ParseCgroupMounts(mountinfo);
+  std::map<std::string, std::string> own = ParseOwnCgroups(self_cgroup);
   // v1 when the memory controller is mounted as its own hierarchy (also on hybrid hosts,
   // where cgroup2 then holds no useful controller).
   std::map<std::string, std::string> v1;
@@ -134,7 +152,7 @@ Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_n
     std::map<std::string, std::string> parents;
     for (const auto& [controller, dir] : v1) {
       std::string parent = dir + "/" + parent_name;
-      CODESPHERE_RETURN_IF_ERROR(MakeDir(parent));
+      CODESPHERE_RETURN_IF_ERROR(MakeParent(ops, parent));
       parents[controller] = parent;
     }
     return NewCgroupV1Manager(std::move(parents));
@@ -151,7 +169,7 @@ Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_n
     // holds processes and is not the root: then the supervisor must run in a leaf below a
     // delegated cgroup, as systemd's Delegate= arranges.
     std::string parent = dir + "/" + parent_name;
-    CODESPHERE_RETURN_IF_ERROR(MakeDir(parent));
+    CODESPHERE_RETURN_IF_ERROR(MakeParent(ops, parent));
     for (const std::string& d : {dir, parent}) {
       Status s = WriteKernelFile(d + "/cgroup.subtree_control", "+memory +pids +cpu");
       if (!s.ok()) {
@@ -159,7 +177,7 @@ Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_n
                                        " (" + std::string(s.message()) + ")");
       }
     }
-    return NewCgroupV2Manager(parent);
+    return NewCgroupV2Manager(parent, std::move(ops));
   }
   return FailedPreconditionError("no usable cgroup hierarchy with the memory controller");
 }

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -64,15 +65,33 @@ class CgroupManager {
                                                         const CgroupLimits& limits) = 0;
 };
 
+// How cgroup directories come and go. On cgroupfs, mkdir makes the kernel populate the new
+// cgroup's interface files and rmdir removes a cgroup without tasks; a fake cgroupfs (a
+// temp directory in tests) does both itself.
+struct CgroupDirOps {
+  // Creates the cgroup directory `path`: kAlreadyExists when it exists. Empty: mkdir(2).
+  std::function<Status(const std::string& path)> make;
+  // Removes it (a missing one is fine). Empty: `RemoveCgroupDir`.
+  std::function<Status(const std::string& path)> remove;
+
+  Status Make(const std::string& path) const;
+  Status Remove(const std::string& path) const;
+};
+
 // Finds the hierarchies this process lives in and creates `parent_name` below its own cgroup
 // in each. Returns kFailedPrecondition when no usable memory+pids(+cpu) setup exists.
 Result<std::unique_ptr<CgroupManager>> DetectCgroups(const std::string& parent_name);
+// The same from the text of /proc/self/mountinfo and /proc/self/cgroup.
+Result<std::unique_ptr<CgroupManager>> DetectCgroupsFrom(const std::string& mountinfo,
+                                                         const std::string& self_cgroup,
+                                                         const std::string& parent_name,
+                                                         CgroupDirOps ops = {});
 
 // For tests and for Detect: managers over explicit parent directories.
 // v1: controller name ("memory", "pids", "cpu", "cpuacct") -> parent directory.
 std::unique_ptr<CgroupManager> NewCgroupV1Manager(std::map<std::string, std::string> parents);
 // v2: the parent directory (its cgroup.subtree_control must enable memory, pids, cpu).
-std::unique_ptr<CgroupManager> NewCgroupV2Manager(std::string parent);
+std::unique_ptr<CgroupManager> NewCgroupV2Manager(std::string parent, CgroupDirOps ops = {});
 
 // File helpers for cgroupfs (over kernel_files.h).
 // Reads "key value" lines (memory.events, cpu.stat, memory.oom_control) for `key`.

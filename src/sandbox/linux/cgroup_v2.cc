@@ -21,7 +21,7 @@ bool Exists(const std::string& path) {
 
 class CgroupV2 final : public SandboxCgroup {
  public:
-  explicit CgroupV2(std::string dir) : dir_(std::move(dir)) {}
+  CgroupV2(std::string dir, CgroupDirOps ops) : dir_(std::move(dir)), ops_(std::move(ops)) {}
 
   // SandboxCgroup
   Result<std::vector<UniqueFd>> OpenProcs() override {
@@ -55,23 +55,25 @@ class CgroupV2 final : public SandboxCgroup {
     while (in >> pid) kill(pid, SIGKILL);
     return OkStatus();
   }
-  Status Remove() override { return RemoveCgroupDir(dir_); }
+  Status Remove() override { return ops_.Remove(dir_); }
 
  private:
   const std::string dir_;
+  const CgroupDirOps ops_;
 };
 
 class CgroupV2Manager final : public CgroupManager {
  public:
-  explicit CgroupV2Manager(std::string parent) : parent_(std::move(parent)) {}
+  CgroupV2Manager(std::string parent, CgroupDirOps ops)
+      : parent_(std::move(parent)), ops_(std::move(ops)) {}
 
   // CgroupManager
   int version() const override { return 2; }
   Result<std::unique_ptr<SandboxCgroup>> Create(const std::string& id,
                                                 const CgroupLimits& l) override {
     std::string dir = parent_ + "/" + id;
-    if (mkdir(dir.c_str(), 0755) != 0) return ErrnoToStatus(errno, "mkdir " + dir);
-    auto cgroup = std::make_unique<CgroupV2>(dir);
+    CODESPHERE_RETURN_IF_ERROR(ops_.Make(dir));
+    auto cgroup = std::make_unique<CgroupV2>(dir, ops_);
     Status s = Apply(dir, l);
     if (!s.ok()) {
       cgroup->Remove().ok();
@@ -99,12 +101,13 @@ class CgroupV2Manager final : public CgroupManager {
   }
 
   const std::string parent_;
+  const CgroupDirOps ops_;
 };
 
 }  // namespace
 
-std::unique_ptr<CgroupManager> NewCgroupV2Manager(std::string parent) {
-  return std::make_unique<CgroupV2Manager>(std::move(parent));
+std::unique_ptr<CgroupManager> NewCgroupV2Manager(std::string parent, CgroupDirOps ops) {
+  return std::make_unique<CgroupV2Manager>(std::move(parent), std::move(ops));
 }
 
 }  // namespace codesphere::sandbox::internal
