@@ -123,8 +123,9 @@ class Pty {
   virtual asio::any_io_executor get_executor() = 0;
 
   // Reads output into `buffer`: waits until output is available, then reads repeatedly until
-  // the kernel has no more or `buffer` is full. Bytes are only written into `buffer` after the
-  // last suspension point, so a caller may hand out a buffer that others use while it waits.
+  // the kernel has no more or `buffer` is full, letting the executor's other handlers run
+  // between kernel reads (one session's flood must not hold a shared strand). `buffer` must
+  // stay valid and untouched by others until the read completes.
   // Returns the byte count; 0 means end of output (every slave descriptor is closed).
   // Returns kCancelled after `Close`, kInternal for other read errors.
   // REQUIRES: !buffer.empty().

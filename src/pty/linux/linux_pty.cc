@@ -10,11 +10,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <memory>
 #include <string>
 #include <utility>
 
+#include <asio/post.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
@@ -24,6 +26,9 @@
 
 namespace codesphere::pty {
 namespace {
+
+// How long one Read may keep the executor before it lets other handlers run.
+constexpr std::chrono::microseconds kTurn{200};
 
 // Owns a raw descriptor until it is handed to Asio.
 class Fd {
@@ -61,11 +66,24 @@ class LinuxPty final : public Pty {
       if (!master_.is_open()) co_return CancelledError("pty read: closed");
       // Try first: under load the data is already there and a wait would cost a wake-up.
       std::size_t total = 0;
-      const int fd = master_.native_handle();
+      auto turn_start = std::chrono::steady_clock::now();
       while (total < buffer.size()) {
-        const ssize_t n = ::read(fd, buffer.data() + total, buffer.size() - total);
+        const ssize_t n = ::read(master_.native_handle(), buffer.data() + total,
+                                 buffer.size() - total);
         if (n > 0) {
           total += static_cast<std::size_t>(n);
+          if (total == buffer.size()) break;
+          // The kernel hands out at most ~4 KiB per read, and a read that finds the line
+          // discipline empty first waits for the tty flush worker to move what the program
+          // wrote meanwhile. Against a program that writes without pause (`yes`) a 64 KiB
+          // batch is a ping-pong with that worker that lasted 7-35 ms on a loaded machine,
+          // all of it holding the executor (the multiplexer's one strand). So after each
+          // kTurn of reading, let the executor's other handlers (other sessions' input and
+          // echoes) run; the batch, and so the frame size, stays the same.
+          if (std::chrono::steady_clock::now() - turn_start < kTurn) continue;
+          co_await asio::post(master_.get_executor(), asio::use_awaitable);
+          turn_start = std::chrono::steady_clock::now();
+          if (!master_.is_open()) break;
           continue;
         }
         if (n < 0 && errno == EINTR) continue;
