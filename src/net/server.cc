@@ -51,7 +51,28 @@ Status BindError(const std::error_code& ec, const std::string& where) {
 
 Server::Impl::Impl(asio::any_io_executor ex, ServerOptions opts)
     : executor(ex), strand(asio::make_strand(ex)), options(std::move(opts)), acceptor(strand),
-      accept_retry_timer(strand) {}
+      accept_retry_timer(strand), keepalive_timer(strand) {}
+
+void Server::Impl::ScheduleKeepalive() {
+  std::chrono::milliseconds period = internal::KeepalivePeriod(options.websocket);
+  if (period.count() <= 0) return;
+  keepalive_timer.expires_after(period);
+  keepalive_timer.async_wait([weak = weak_from_this()](const std::error_code& ec) {
+    std::shared_ptr<Impl> self = weak.lock();
+    if (ec || self == nullptr) return;
+    std::vector<std::shared_ptr<internal::StoppableSession>> live;
+    {
+      std::lock_guard<std::mutex> lock(self->mu);
+      if (self->stop_requested) return;
+      live.reserve(self->sessions.size());
+      for (auto& [id, session] : self->sessions) {
+        if (auto s = session.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->KeepaliveTick();
+    self->ScheduleKeepalive();
+  });
+}
 
 void Server::Impl::DoAccept() {
   // The connection's strand exists before the socket, so that the socket and every object of
@@ -158,6 +179,7 @@ void Server::Impl::Stop(unique_function<void()> on_stopped) {
     std::error_code ignored;
     self->acceptor.close(ignored);
     self->accept_retry_timer.cancel();
+    self->keepalive_timer.cancel();
   });
   for (auto& s : live) s->ShutdownForStop();
   std::lock_guard<std::mutex> lock(mu);
@@ -178,6 +200,7 @@ void Server::Impl::AbortAll() {
     std::error_code ignored;
     self->acceptor.close(ignored);
     self->accept_retry_timer.cancel();
+    self->keepalive_timer.cancel();
   });
   for (auto& s : live) s->AbortForStop();
 }
@@ -243,7 +266,10 @@ void Server::Start() {
   CODESPHERE_CHECK_MSG(!impl_->started.exchange(true), "Server::Start called twice");
   LogInfo("server listening", {{"server", impl_->options.name}, {"address", local_address()},
                                {"tls", impl_->tls != nullptr}});
-  asio::dispatch(impl_->strand, [impl = impl_] { impl->DoAccept(); });
+  asio::dispatch(impl_->strand, [impl = impl_] {
+    impl->DoAccept();
+    impl->ScheduleKeepalive();
+  });
 }
 
 void Server::Stop(unique_function<void()> on_stopped) { impl_->Stop(std::move(on_stopped)); }

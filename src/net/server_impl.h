@@ -49,6 +49,9 @@ struct Server::Impl : public std::enable_shared_from_this<Server::Impl> {
 
   void Stop(unique_function<void()> on_stopped);
   void AbortAll();
+  // Every KeepalivePeriod: KeepaliveTick() on each session (one timer for all connections, so
+  // an idle WebSocket owns no timer and no pending timer wait).
+  void ScheduleKeepalive();
 
   const asio::any_io_executor executor;
   const internal::Strand strand;
@@ -57,6 +60,7 @@ struct Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   std::shared_ptr<asio::ssl::context> tls;
   std::shared_ptr<const internal::NetMetrics> metrics;
   asio::steady_timer accept_retry_timer;
+  asio::steady_timer keepalive_timer;  // on `strand`
 
   // Routes (immutable after Start).
   std::vector<std::pair<std::string, HttpHandler>> http_routes;

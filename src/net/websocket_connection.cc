@@ -57,9 +57,13 @@ WebSocketConnection::WebSocketConnection(std::uint64_t id, Strand strand,
                                          std::shared_ptr<const NetMetrics> metrics, bool client)
     : id_(id), strand_(std::move(strand)), transport_(std::move(transport)), options_(options),
       metrics_(std::move(metrics)), client_(client), handlers_(std::move(handlers)),
-      // The socket's executor object: copies share it, where constructing another
-      // any_io_executor from the strand would allocate per connection.
-      timer_(transport_->get_executor()) {}
+      last_rx_(std::chrono::steady_clock::now()) {}
+
+std::chrono::milliseconds KeepalivePeriod(const WebSocketOptions& options) {
+  if (options.ping_interval.count() <= 0) return std::chrono::milliseconds(0);
+  auto shortest = std::min(options.ping_interval, options.pong_timeout);
+  return std::max(std::chrono::milliseconds(1), shortest / 4);
+}
 
 WebSocketConnection::~WebSocketConnection() = default;
 
@@ -119,7 +123,7 @@ void WebSocketConnection::OnRead(const std::error_code& ec, const char* data, st
     if (!finished_) Finish(EngineEndInfo{});
     return;
   }
-  rx_since_tick_ = true;
+  last_rx_ = std::chrono::steady_clock::now();
   std::size_t used = engine_->Feed(data, size);
   if (finished_) return;
   if (used < size && !engine_stalled_) {
@@ -148,9 +152,11 @@ void WebSocketConnection::CheckEngineState() {
 void WebSocketConnection::ArmCloseTimer() {
   if (close_timer_armed_) return;
   close_timer_armed_ = true;
-  // Replaces a pending keepalive wait (its handler sees operation_aborted).
-  timer_.expires_after(options_.close_timeout);
-  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+  // The transport's executor object (the strand): copies share it, where constructing another
+  // any_io_executor from the strand would allocate.
+  close_timer_ = std::make_unique<asio::steady_timer>(transport_->get_executor());
+  close_timer_->expires_after(options_.close_timeout);
+  close_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec || self->finished_) return;
     self->Abort(DeadlineExceededError("websocket " + std::to_string(self->id_) +
                                       ": no close reply within " +
@@ -159,29 +165,42 @@ void WebSocketConnection::ArmCloseTimer() {
   });
 }
 
-void WebSocketConnection::ArmPing(std::chrono::milliseconds after) {
-  timer_.expires_after(after);
-  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
-    if (!ec) self->OnPingTimer();
+void WebSocketConnection::KeepaliveTick() {
+  asio::dispatch(strand_, [self = shared_from_this()] { self->CheckKeepalive(); });
+}
+
+void WebSocketConnection::ArmClientKeepalive() {
+  if (client_keepalive_timer_ == nullptr) {
+    client_keepalive_timer_ = std::make_unique<asio::steady_timer>(transport_->get_executor());
+  }
+  client_keepalive_timer_->expires_after(KeepalivePeriod(options_));
+  client_keepalive_timer_->async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (ec || self->finished_) return;
+    self->CheckKeepalive();
+    if (!self->finished_) self->ArmClientKeepalive();
   });
 }
 
-void WebSocketConnection::OnPingTimer() {
-  if (finished_ || state_.load() != kOpen || close_timer_armed_) return;
-  if (rx_since_tick_) {
-    rx_since_tick_ = false;
-    awaiting_pong_ = false;
-    ArmPing(options_.ping_interval);
-    return;
-  }
+void WebSocketConnection::CheckKeepalive() {
+  if (finished_ || state_.load() != kOpen || options_.ping_interval.count() <= 0) return;
+  auto now = std::chrono::steady_clock::now();
   if (awaiting_pong_) {
-    Abort(DeadlineExceededError("websocket " + std::to_string(id_) + ": no pong within " +
-                                std::to_string(options_.pong_timeout.count()) + " ms"));
-    return;
+    // Any byte received after the ping counts as the answer.
+    if (last_rx_ > ping_sent_) {
+      awaiting_pong_ = false;
+    } else if (now - ping_sent_ >= options_.pong_timeout) {
+      Abort(DeadlineExceededError("websocket " + std::to_string(id_) + ": no pong within " +
+                                  std::to_string(options_.pong_timeout.count()) + " ms"));
+      return;
+    } else {
+      return;
+    }
   }
-  awaiting_pong_ = true;
-  engine_->Ping();
-  ArmPing(options_.pong_timeout);
+  if (now - last_rx_ >= options_.ping_interval) {
+    awaiting_pong_ = true;
+    ping_sent_ = now;
+    engine_->Ping();
+  }
 }
 
 template <typename Task>
@@ -300,7 +319,9 @@ void WebSocketConnection::OnEngineOpen() {
   state_ = kOpen;
   subprotocol_ = engine_->Subprotocol();
   Add(metrics_->websockets_open, 1);
-  if (options_.ping_interval.count() > 0) ArmPing(options_.ping_interval);
+  last_rx_ = std::chrono::steady_clock::now();
+  // Servers are swept by their Server (KeepaliveTick); a client keeps its own timer.
+  if (client_ && options_.ping_interval.count() > 0) ArmClientKeepalive();
   if (on_open_) {
     auto cb = std::move(on_open_);
     on_open_ = nullptr;
@@ -335,7 +356,8 @@ void WebSocketConnection::Finish(const EngineEndInfo& info) {
   finished_ = true;
   bool was_open = state_.load() == kOpen || state_.load() == kClosing;
   state_ = kClosed;
-  timer_.cancel();
+  if (close_timer_ != nullptr) close_timer_->cancel();
+  if (client_keepalive_timer_ != nullptr) client_keepalive_timer_->cancel();
 
   CloseInfo close;
   if (abort_status_.has_value()) {

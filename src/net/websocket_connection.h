@@ -4,7 +4,8 @@
 // connections. A `WebSocketEngine` (our RFC 6455 server engine, or websocketpp for clients)
 // parses frames and runs the handshakes and the close handshake; this class owns the strand,
 // the bounded write queue (server data frames are framed here so broadcasts share one payload
-// buffer), keepalive and the close deadline (one timer for both).
+// buffer), keepalive and the close deadline. An idle server connection owns no timer: the
+// server's keepalive sweep drives `KeepaliveTick()`.
 #pragma once
 
 #include <atomic>
@@ -37,7 +38,14 @@ class StoppableSession {
   // Immediate.
   virtual void AbortForStop() = 0;
   virtual std::size_t queued_bytes() const = 0;
+  // The server's periodic keepalive sweep (WebSockets ping idle peers, drop silent ones).
+  virtual void KeepaliveTick() {}
 };
+
+// The period of keepalive checks for `options`: a quarter of the shorter of ping_interval and
+// pong_timeout (so pings and drops happen at most 25 % late), at least 1 ms; zero when
+// keepalive is off.
+std::chrono::milliseconds KeepalivePeriod(const WebSocketOptions& options);
 
 // A new process-unique connection id (never 0).
 std::uint64_t NextConnectionId();
@@ -68,6 +76,8 @@ class WebSocketConnection final : public WebSocket,
   // Server shutdown: close handshake with kGoingAway; `on_close` reports kCancelled.
   void ShutdownForStop() override;
   void AbortForStop() override;
+  // Server connections: called by the server's sweep every KeepalivePeriod (any thread).
+  void KeepaliveTick() override;
   // Ends the connection now with `status` (strand only).
   void Abort(Status status);
 
@@ -100,8 +110,8 @@ class WebSocketConnection final : public WebSocket,
   void OnRead(const std::error_code& ec, const char* data, std::size_t size);
   // After any engine call: notices the engine leaving the open state.
   void CheckEngineState();
-  void ArmPing(std::chrono::milliseconds after);
-  void OnPingTimer();
+  void CheckKeepalive();
+  void ArmClientKeepalive();
   void ArmCloseTimer();
   void Finish(const EngineEndInfo& info);
 
@@ -122,9 +132,12 @@ class WebSocketConnection final : public WebSocket,
   OpenCallback on_open_;
   ConnectCallback on_connected_;
   unique_function<void()> on_end_;
-  // Keepalive while open, then the close deadline once closing.
-  asio::steady_timer timer_;
-  bool rx_since_tick_ = false;
+  // Allocated when needed only: the close deadline once closing, and a client connection's own
+  // keepalive timer (servers sweep all their connections with one timer).
+  std::unique_ptr<asio::steady_timer> close_timer_;
+  std::unique_ptr<asio::steady_timer> client_keepalive_timer_;
+  std::chrono::steady_clock::time_point last_rx_;
+  std::chrono::steady_clock::time_point ping_sent_;
   bool awaiting_pong_ = false;
   bool close_timer_armed_ = false;
   bool we_closed_ = false;         // Close()/ShutdownForStop started the close handshake

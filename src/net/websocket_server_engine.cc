@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -136,21 +137,26 @@ void AppendControlFrame(int opcode, std::string_view payload, std::string* out) 
 class ServerEngine final : public WebSocketEngine {
  public:
   ServerEngine(WebSocketEngineEvents* events, const EngineParams& p)
-      : events_(events), max_message_size_(p.max_message_size), key_(p.key),
-        subprotocol_(p.subprotocol) {}
+      : events_(events), max_message_size_(p.max_message_size),
+        handshake_(std::make_unique<EngineParams>()) {
+    handshake_->key = p.key;
+    handshake_->subprotocol = p.subprotocol;
+  }
 
   // WebSocketEngine
   void Start() override {
     if (state_ != State::kConnecting) return;
     std::string response =
         "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-        WebSocketAcceptKey(key_) + "\r\n";
-    if (!subprotocol_.empty()) response += "Sec-WebSocket-Protocol: " + subprotocol_ + "\r\n";
+        WebSocketAcceptKey(handshake_->key) + "\r\n";
+    if (!handshake_->subprotocol.empty()) {
+      response += "Sec-WebSocket-Protocol: " + handshake_->subprotocol + "\r\n";
+    }
     response += "Server: codesphere\r\nUpgrade: websocket\r\n\r\n";
-    std::string().swap(key_);  // nothing of the handshake stays
     state_ = State::kOpen;
     events_->OnEngineWrite(response.data(), response.size());
-    events_->OnEngineOpen();
+    events_->OnEngineOpen();  // the owner reads Subprotocol() here
+    handshake_.reset();       // nothing of the handshake stays
   }
 
   std::size_t Feed(const char* data, std::size_t size) override {
@@ -185,9 +191,13 @@ class ServerEngine final : public WebSocketEngine {
   }
 
   bool IsOpen() const override { return state_ == State::kOpen; }
-  std::string Subprotocol() const override { return subprotocol_; }
+  std::string Subprotocol() const override {
+    return handshake_ != nullptr ? handshake_->subprotocol : std::string();
+  }
   int LocalCloseCode() const override { return local_code_; }
-  std::string LocalCloseReason() const override { return local_reason_; }
+  std::string LocalCloseReason() const override {
+    return local_reason_ != nullptr ? *local_reason_ : std::string();
+  }
 
  private:
   enum class State : std::uint8_t { kConnecting, kOpen, kClosing, kEnded };
@@ -198,23 +208,25 @@ class ServerEngine final : public WebSocketEngine {
   std::size_t Step(const char* p, std::size_t n, std::size_t offset) {
     const auto* u = reinterpret_cast<const std::uint8_t*>(p);
     if (in_payload_) return ReadPayload(p, n);
-    // Header: possibly split over reads, then kept in `header_buf_` (at most 14 bytes).
+    // Header: possibly split over reads, then kept in `Partial::header_buf` (at most 14 bytes).
     FrameHeader h;
     std::size_t from_here;
-    if (header_len_ == 0 && ParseHeader(u, n, &h)) {
+    std::size_t buffered = partial_ != nullptr ? partial_->header_len : 0;
+    if (buffered == 0 && ParseHeader(u, n, &h)) {
       from_here = h.size;
       frame_start_offset_ = offset;
     } else {
-      if (header_len_ == 0) frame_start_offset_ = offset;
-      std::size_t take = std::min(n, sizeof(header_buf_) - header_len_);
-      std::memcpy(header_buf_ + header_len_, p, take);
-      if (!ParseHeader(header_buf_, header_len_ + take, &h)) {
-        header_len_ += take;
+      if (buffered == 0) frame_start_offset_ = offset;
+      Partial& part = partial();
+      std::size_t take = std::min(n, sizeof(part.header_buf) - buffered);
+      std::memcpy(part.header_buf + buffered, p, take);
+      if (!ParseHeader(part.header_buf, buffered + take, &h)) {
+        part.header_len += take;
         return take;
       }
-      from_here = h.size - header_len_;
-      header_len_ = 0;
-      frame_start_offset_ = 0;  // the frame began in an earlier read
+      from_here = h.size - buffered;
+      part.header_len = 0;
+      if (buffered > 0) frame_start_offset_ = 0;  // the frame began in an earlier read
     }
     if (!CheckHeader(h)) return 0;
     frame_ = h;
@@ -263,11 +275,13 @@ class ServerEngine final : public WebSocketEngine {
       scratch.clear();
       Unmask(p, take, frame_.mask, 0, &scratch);
       in_payload_ = false;
+      MaybeReleasePartial();  // a header that was split over reads
       DeliverMessage(frame_.opcode, scratch.data(), scratch.size());
       if (scratch.capacity() > kMaxScratchKeep) std::string().swap(scratch);
       return take;
     }
-    std::string& target = control ? control_ : message_;
+    Partial& part = partial();
+    std::string& target = control ? part.control : part.message;
     Unmask(p, take, frame_.mask, static_cast<std::size_t>(frame_read_), &target);
     frame_read_ += take;
     if (frame_read_ == frame_.length) {
@@ -277,25 +291,27 @@ class ServerEngine final : public WebSocketEngine {
     return take;
   }
 
-  // A frame's payload is complete (in `control_` or appended to `message_`).
+  // A frame's payload is complete (in `Partial::control` or appended to `Partial::message`).
   void EndFrame() {
     int op = frame_.opcode;
     if ((op & 0x8) != 0) {
-      std::string payload = std::move(control_);
-      std::string().swap(control_);
+      std::string payload;
+      if (partial_ != nullptr) payload = std::move(partial_->control);
+      MaybeReleasePartial();
       HandleControl(op, payload);
       return;
     }
     if (op != kOpContinuation) {
       in_message_ = true;
-      message_opcode_ = op;
+      message_opcode_ = static_cast<std::uint8_t>(op);
       message_size_ = 0;
     }
     message_size_ += frame_.length;
     if (!frame_.fin) return;
     in_message_ = false;
-    std::string message = std::move(message_);
-    std::string().swap(message_);
+    std::string message;
+    if (partial_ != nullptr) message = std::move(partial_->message);
+    MaybeReleasePartial();
     DeliverMessage(message_opcode_, message.data(), message.size());
   }
 
@@ -336,22 +352,22 @@ class ServerEngine final : public WebSocketEngine {
         return;
       }
     }
-    remote_code_ = code;
-    remote_reason_ = std::move(reason);
+    remote_code_ = static_cast<std::int16_t>(code);
+    remote_reason_ = std::make_unique<std::string>(std::move(reason));
     if (state_ == State::kOpen) {
       // Echo the peer's code (1000 if it sent none), as RFC 6455 §5.5.1 suggests.
       if (code == kCloseNoStatus) {
         SendClose(kCloseNormal, "");
       } else {
-        SendClose(code, remote_reason_);
+        SendClose(code, *remote_reason_);
       }
     }
     End(/*clean=*/true, "");
   }
 
   void SendClose(int code, const std::string& reason) {
-    local_code_ = code;
-    local_reason_ = reason;
+    local_code_ = static_cast<std::int16_t>(code);
+    local_reason_ = std::make_unique<std::string>(reason);
     std::string payload;
     payload.push_back(static_cast<char>(code >> 8));
     payload.push_back(static_cast<char>(code & 0xff));
@@ -375,14 +391,14 @@ class ServerEngine final : public WebSocketEngine {
   void End(bool clean, std::string error) {
     if (state_ == State::kEnded) return;
     state_ = State::kEnded;
-    std::string().swap(message_);
+    partial_.reset();
     if (clean) events_->OnEngineShutdown();
     EngineEndInfo info;
     info.clean = clean;
     info.local_code = local_code_;
-    info.local_reason = local_reason_;
+    if (local_reason_ != nullptr) info.local_reason = *local_reason_;
     info.remote_code = remote_code_;
-    info.remote_reason = remote_reason_;
+    if (remote_reason_ != nullptr) info.remote_reason = *remote_reason_;
     info.error = std::move(error);
     events_->OnEngineEnd(info);
   }
@@ -392,33 +408,48 @@ class ServerEngine final : public WebSocketEngine {
     End(/*clean=*/false, why);
   }
 
+  // State of a frame split over reads or of a fragmented message: allocated only while one is
+  // in progress, so an idle connection holds none.
+  struct Partial {
+    std::uint8_t header_buf[14] = {};
+    std::size_t header_len = 0;
+    std::string control;  // payload of a control frame split over reads
+    std::string message;  // data of a message assembled from fragments or split frames
+  };
+  Partial& partial() {
+    if (partial_ == nullptr) partial_ = std::make_unique<Partial>();
+    return *partial_;
+  }
+  void MaybeReleasePartial() {
+    if (partial_ != nullptr && partial_->header_len == 0 && !in_payload_ && !in_message_) {
+      partial_.reset();
+    }
+  }
+
   WebSocketEngineEvents* events_;
-  const std::size_t max_message_size_;
-  std::string key_;  // until Start()
-  std::string subprotocol_;
-  State state_ = State::kConnecting;
-  bool failed_ = false;
-  std::size_t error_offset_ = 0;
-  std::size_t frame_start_offset_ = 0;
+  std::uint64_t max_message_size_;
+  // The handshake, until Start() answered it.
+  std::unique_ptr<EngineParams> handshake_;
+  std::unique_ptr<Partial> partial_;
 
   // Frame being read.
-  std::uint8_t header_buf_[14] = {};
-  std::size_t header_len_ = 0;
   FrameHeader frame_;
   std::uint64_t frame_read_ = 0;
-  bool in_payload_ = false;
-  std::string control_;  // payload of a control frame split over reads
-
-  // Message being assembled (fragmented, or a frame split over reads).
-  bool in_message_ = false;
-  int message_opcode_ = 0;
+  // Message being assembled.
   std::uint64_t message_size_ = 0;
-  std::string message_;
+  std::size_t error_offset_ = 0;
+  std::size_t frame_start_offset_ = 0;
+  State state_ = State::kConnecting;
+  bool failed_ = false;
+  bool in_payload_ = false;
+  bool in_message_ = false;
+  std::uint8_t message_opcode_ = 0;
 
-  int local_code_ = kCloseAbnormal;
-  std::string local_reason_;
-  int remote_code_ = kCloseAbnormal;
-  std::string remote_reason_;
+  // The close handshake (reasons are rare and short-lived).
+  std::int16_t local_code_ = kCloseAbnormal;
+  std::int16_t remote_code_ = kCloseAbnormal;
+  std::unique_ptr<std::string> local_reason_;
+  std::unique_ptr<std::string> remote_reason_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <vector>
 
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -22,6 +23,8 @@ namespace {
 
 using Strand = asio::strand<asio::any_io_executor>;
 
+struct Connection;
+
 // A room, its strand and its durability pipeline. Strand-bound except `users` (Impl::mu).
 struct RoomRunner {
   RoomRunner(asio::any_io_executor ex, std::string n, sync::OpenRoom* o)
@@ -32,6 +35,7 @@ struct RoomRunner {
   std::size_t users = 0;  // guarded by Impl::mu
   bool busy = false;      // an append or compaction is on the writer pool
   bool failed = false;    // storage failed: the room refuses updates until reloaded
+  std::vector<std::shared_ptr<Connection>> conns;  // joined connections (strand-bound)
 };
 
 // The room's view of one WebSocket.
@@ -190,19 +194,17 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
   }
 
   void CloseAll(const std::shared_ptr<RoomRunner>& r, net::CloseCode code, std::string_view why) {
-    for (auto& c : room_conns[r.get()]) {
+    for (auto& c : r->conns) {
       if (c->ws) c->ws->Close(code, why);
     }
   }
-  // Per runner, its connections (strand-bound).
-  std::map<RoomRunner*, std::vector<std::shared_ptr<Connection>>> room_conns;
 
   void OnOpen(const std::shared_ptr<Connection>& c) {
     auto r = c->runner;
     if (r->open == nullptr) return;
     c->peer_id = r->open->room.Join(*c, c->access);
     c->joined = true;
-    room_conns[r.get()].push_back(c);
+    r->conns.push_back(c);
     ++peers;
   }
 
@@ -234,9 +236,9 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
       --peers;
     }
     c->joined = false;
-    auto& list = room_conns[r.get()];
+    auto& list = r->conns;
     list.erase(std::remove(list.begin(), list.end(), c), list.end());
-    if (list.empty()) room_conns.erase(r.get());
+    if (list.empty()) std::vector<std::shared_ptr<Connection>>().swap(list);
     c->ws.reset();
     {
       std::lock_guard<std::mutex> lock(mu);

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "codesphere/base/crc32c.h"
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/log.h"
 #include "codesphere/base/status_macros.h"
 #include "codesphere/sync/update_log.h"
@@ -22,38 +23,6 @@ namespace {
 
 // Snapshot file: "CSSNAP\x01\n" fixed32le(crc32c(payload)) fixed64le(len) payload.
 constexpr char kSnapMagic[8] = {'C', 'S', 'S', 'N', 'A', 'P', '\x01', '\n'};
-
-Status WriteFileDurably(const fs::path& path, ByteSpan header, ByteSpan payload, bool sync) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoToStatus(errno, "create " + tmp.string());
-  Status status;
-  for (ByteSpan part : {header, payload}) {
-    const std::uint8_t* p = part.data();
-    std::size_t n = part.size();
-    while (n > 0 && status.ok()) {
-      ssize_t w = ::write(fd, p, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) {
-        status = ErrnoToStatus(errno, "write " + tmp.string());
-        break;
-      }
-      p += w;
-      n -= static_cast<std::size_t>(w);
-    }
-  }
-  if (status.ok() && sync && ::fsync(fd) != 0) status = ErrnoToStatus(errno, "fsync " + tmp.string());
-  ::close(fd);
-  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = ErrnoToStatus(errno, "rename " + tmp.string());
-  }
-  if (!status.ok()) {
-    ::unlink(tmp.c_str());
-    return status;
-  }
-  return sync ? SyncDirectory(path.parent_path()) : OkStatus();
-}
 
 Result<Bytes> ReadSnapshot(const fs::path& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -99,15 +68,22 @@ bool ParseGen(const std::string& name, std::string_view prefix, std::uint64_t* g
   return true;
 }
 
+// A room's files. The update log is opened on the first append (or at load, if the room has
+// one): an idle room that was never written costs no file, no fd and no fsync, and its
+// directory is created only when something is stored.
 class FileRoomStorage final : public RoomStorage {
  public:
-  FileRoomStorage(fs::path dir, FileDocumentStoreOptions options, std::uint64_t gen,
+  FileRoomStorage(std::string dir, FileDocumentStoreOptions options, std::uint64_t gen,
                   std::unique_ptr<UpdateLog> log, std::uint64_t appended)
       : dir_(std::move(dir)), options_(options), gen_(gen), log_(std::move(log)),
         appended_(appended) {}
 
   // sync::RoomStorage
   Status Append(std::span<const ByteSpan> updates) override {
+    if (log_ == nullptr) {
+      CODESPHERE_RETURN_IF_ERROR(EnsureDirectory());
+      CODESPHERE_ASSIGN_OR_RETURN(log_, OpenEmptyLog(gen_));
+    }
     std::uint64_t before = log_->size_bytes();
     CODESPHERE_RETURN_IF_ERROR(log_->AppendBatch(updates));
     appended_ += log_->size_bytes() - before;
@@ -115,6 +91,7 @@ class FileRoomStorage final : public RoomStorage {
   }
 
   Status Compact(ByteSpan state) override {
+    CODESPHERE_RETURN_IF_ERROR(EnsureDirectory());
     const std::uint64_t next = gen_ + 1;
     std::uint8_t header[20];
     std::memcpy(header, kSnapMagic, 8);
@@ -122,26 +99,20 @@ class FileRoomStorage final : public RoomStorage {
     std::uint64_t len = state.size();
     for (int i = 0; i < 4; ++i) header[8 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
     for (int i = 0; i < 8; ++i) header[12 + i] = static_cast<std::uint8_t>(len >> (8 * i));
-    CODESPHERE_RETURN_IF_ERROR(WriteFileDurably(dir_ / ("snapshot-" + std::to_string(next)),
-                                                ByteSpan(header, 20), state, options_.sync));
-    CODESPHERE_ASSIGN_OR_RETURN(
-        auto log, UpdateLog::Open(dir_ / ("log-" + std::to_string(next)), LogOptions(),
-                                  [](ByteSpan) { return OkStatus(); }, nullptr));
-    log_ = std::move(log);
+    AtomicWriteOptions write_options;
+    write_options.sync = options_.sync;
+    CODESPHERE_RETURN_IF_ERROR(WriteFileAtomically(
+        fs::path(dir_) / ("snapshot-" + std::to_string(next)), {ByteSpan(header, 20), state},
+        write_options));
+    // The next log (log-<next>) is created by the next append.
+    log_.reset();
     gen_ = next;
     appended_ = 0;
     RemoveOlderThan(dir_, next);
-    return options_.sync ? SyncDirectory(dir_) : OkStatus();
+    return options_.sync ? SyncDirectory(fs::path(dir_)) : OkStatus();
   }
 
   std::uint64_t log_bytes() const override { return appended_; }
-
-  UpdateLogOptions LogOptions() const {
-    UpdateLogOptions o;
-    o.sync = options_.sync;
-    o.max_record_bytes = options_.max_update_bytes;
-    return o;
-  }
 
   static void RemoveOlderThan(const fs::path& dir, std::uint64_t gen) {
     std::error_code ec;
@@ -149,16 +120,41 @@ class FileRoomStorage final : public RoomStorage {
       std::string name = entry.path().filename().string();
       std::uint64_t g;
       bool stale = (ParseGen(name, "snapshot-", &g) || ParseGen(name, "log-", &g)) && g < gen;
-      if (stale || name.ends_with(".tmp")) fs::remove(entry.path(), ec);
+      // Temporaries of an interrupted snapshot write (WriteFileAtomically's ".<name>.tmp-…",
+      // or ".tmp" from older versions).
+      bool temporary = name.ends_with(".tmp") || (name.starts_with(".snapshot-") &&
+                                                  name.find(".tmp-") != std::string::npos);
+      if (stale || temporary) fs::remove(entry.path(), ec);
     }
   }
 
  private:
-  fs::path dir_;
+  // Creates the room's directory on its first write, and makes its entry durable.
+  Status EnsureDirectory() {
+    if (dir_ready_) return OkStatus();
+    fs::path dir(dir_);
+    std::error_code ec;
+    bool created = fs::create_directories(dir, ec);
+    if (ec) return ErrnoToStatus(ec.value(), "create " + dir_);
+    if (created && options_.sync) CODESPHERE_RETURN_IF_ERROR(SyncDirectory(dir.parent_path()));
+    dir_ready_ = true;
+    return OkStatus();
+  }
+
+  Result<std::unique_ptr<UpdateLog>> OpenEmptyLog(std::uint64_t gen) {
+    UpdateLogOptions o;
+    o.sync = options_.sync;
+    o.max_record_bytes = options_.max_update_bytes;
+    return UpdateLog::Open(fs::path(dir_) / ("log-" + std::to_string(gen)), o,
+                           [](ByteSpan) { return OkStatus(); }, nullptr);
+  }
+
+  std::string dir_;  // a string, not a path: see UpdateLog::path_
   FileDocumentStoreOptions options_;
   std::uint64_t gen_;
-  std::unique_ptr<UpdateLog> log_;
+  std::unique_ptr<UpdateLog> log_;  // null until the first append after a load or compaction
   std::uint64_t appended_;
+  bool dir_ready_ = false;
 };
 
 class FileDocumentStore final : public DocumentStore {
@@ -169,9 +165,14 @@ class FileDocumentStore final : public DocumentStore {
   // sync::DocumentStore
   Result<StoredRoom> OpenRoom(std::string_view room) override {
     fs::path rdir = dir_ / HexName(room);
+    StoredRoom out;
     std::error_code ec;
-    fs::create_directories(rdir, ec);
-    if (ec) return ErrnoToStatus(ec.value(), "create " + rdir.string());
+    if (!fs::exists(rdir, ec)) {
+      if (ec) return ErrnoToStatus(ec.value(), "stat " + rdir.string());
+      // Never stored: nothing to load, and nothing is created until the first write.
+      out.storage = std::make_unique<FileRoomStorage>(rdir.string(), options_, 0, nullptr, 0);
+      return out;
+    }
     std::set<std::uint64_t, std::greater<>> snapshots;
     std::set<std::uint64_t> logs;
     for (const auto& entry : fs::directory_iterator(rdir, ec)) {
@@ -181,7 +182,6 @@ class FileDocumentStore final : public DocumentStore {
       if (ParseGen(name, "log-", &g)) logs.insert(g);
     }
     if (ec) return ErrnoToStatus(ec.value(), "list " + rdir.string());
-    StoredRoom out;
     std::uint64_t base = 0;
     if (!snapshots.empty()) {
       // Older snapshots and logs are removed once a newer snapshot is durable, so only the
@@ -211,14 +211,8 @@ class FileDocumentStore final : public DocumentStore {
       current_gen = g;
       appended += current->size_bytes();
     }
-    if (!current) {
-      CODESPHERE_ASSIGN_OR_RETURN(
-          current, UpdateLog::Open(rdir / ("log-" + std::to_string(base)), log_options,
-                                   [](ByteSpan) { return OkStatus(); }, nullptr));
-      current_gen = base;
-    }
     FileRoomStorage::RemoveOlderThan(rdir, base);
-    out.storage = std::make_unique<FileRoomStorage>(rdir, options_, current_gen,
+    out.storage = std::make_unique<FileRoomStorage>(rdir.string(), options_, current_gen,
                                                     std::move(current), appended);
     return out;
   }

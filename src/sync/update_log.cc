@@ -28,19 +28,6 @@ std::uint32_t GetFixed32(const std::uint8_t* p) {
          static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
 }
 
-Status WriteAll(int fd, const std::uint8_t* data, std::size_t n, const std::string& what) {
-  while (n > 0) {
-    ssize_t w = ::write(fd, data, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, what);
-    }
-    data += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return OkStatus();
-}
-
 Result<Bytes> ReadWholeFile(int fd, const std::string& path) {
   struct stat st;
   if (::fstat(fd, &st) != 0) return ErrnoToStatus(errno, "stat " + path);
@@ -61,16 +48,6 @@ Result<Bytes> ReadWholeFile(int fd, const std::string& path) {
 
 }  // namespace
 
-Status SyncDirectory(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoToStatus(errno, "open dir " + dir.string());
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoToStatus(err, "fsync dir " + dir.string());
-  return OkStatus();
-}
-
 Result<std::unique_ptr<UpdateLog>> UpdateLog::Open(
     const std::filesystem::path& path, UpdateLogOptions options,
     const std::function<Status(ByteSpan record)>& on_record, UpdateLogRecovery* recovery) {
@@ -86,7 +63,7 @@ Result<std::unique_ptr<UpdateLog>> UpdateLog::Open(
   UpdateLogRecovery rec;
   std::uint64_t good = 0;
   if (data->empty()) {
-    Status s = WriteAll(fd, reinterpret_cast<const std::uint8_t*>(kMagic), kHeader, "write " + name);
+    Status s = WriteAll(fd, AsBytes(std::string_view(kMagic, kHeader)), "write " + name);
     if (!s.ok()) return fail(s);
     if (options.sync && ::fdatasync(fd) != 0) return fail(ErrnoToStatus(errno, "fsync " + name));
     if (options.sync) {
@@ -132,10 +109,10 @@ Result<std::unique_ptr<UpdateLog>> UpdateLog::Open(
     return fail(ErrnoToStatus(errno, "seek " + name));
   }
   if (recovery) *recovery = rec;
-  return std::unique_ptr<UpdateLog>(new UpdateLog(path, fd, options, good, rec.records));
+  return std::unique_ptr<UpdateLog>(new UpdateLog(name, fd, options, good, rec.records));
 }
 
-UpdateLog::UpdateLog(std::filesystem::path path, int fd, UpdateLogOptions options,
+UpdateLog::UpdateLog(std::string path, int fd, UpdateLogOptions options,
                      std::uint64_t size, std::uint64_t records)
     : path_(std::move(path)), fd_(fd), options_(options), size_(size), records_(records) {}
 
@@ -144,7 +121,7 @@ UpdateLog::~UpdateLog() { ::close(fd_); }
 Status UpdateLog::Append(ByteSpan record) { return AppendBatch(std::span<const ByteSpan>(&record, 1)); }
 
 Status UpdateLog::AppendBatch(std::span<const ByteSpan> records) {
-  if (broken_) return FailedPreconditionError("update log " + path_.string() + " failed earlier");
+  if (broken_) return FailedPreconditionError("update log " + path_ + " failed earlier");
   std::size_t total = 0;
   for (ByteSpan r : records) {
     if (r.size() > options_.max_record_bytes) {
@@ -161,9 +138,9 @@ Status UpdateLog::AppendBatch(std::span<const ByteSpan> records) {
     if (!r.empty()) std::memcpy(buf.data() + off + 8, r.data(), r.size());
     off += 8 + r.size();
   }
-  Status s = WriteAll(fd_, buf.data(), buf.size(), "append " + path_.string());
+  Status s = WriteAll(fd_, buf, "append " + path_);
   if (s.ok() && options_.sync && ::fdatasync(fd_) != 0) {
-    s = ErrnoToStatus(errno, "fsync " + path_.string());
+    s = ErrnoToStatus(errno, "fsync " + path_);
   }
   if (!s.ok()) {
     broken_ = true;

@@ -1,6 +1,8 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 #include "codesphere/sync/hub.h"
 
+#include <filesystem>
+
 #include "codesphere/crdt/types.h"
 #include "codesphere/crdt/update.h"
 #include "codesphere/sync/protocol.h"
@@ -114,6 +116,32 @@ TEST_F(HubTest, CompactionKeepsContentAndShrinksLog) {
   ASSERT_OK_AND_ASSIGN(OpenRoom * again, hub2.Acquire("c"));
   EXPECT_EQ(Text(again->room), expected);
   ASSERT_OK(hub2.Release("c"));
+}
+
+TEST_F(HubTest, RoomFilesAreCreatedByTheFirstWriteOnly) {
+  crdt::Doc client(crdt::DocOptions{.client_id = 9});
+  auto store = Store();
+  Hub hub(*store, clock_);
+  ASSERT_OK_AND_ASSIGN(OpenRoom * room, hub.Acquire("idle"));
+  NullPeer peer;
+  PeerId p = room->room.Join(peer, Access::kReadWrite);
+  // Joined and synced, never written: no directory, no log, nothing to list.
+  ASSERT_OK(hub.Flush(*room));
+  EXPECT_TRUE(std::filesystem::is_empty(dir_.path() / "rooms"));
+  ASSERT_OK_AND_ASSIGN(auto none, store->ListRooms());
+  EXPECT_TRUE(none.empty());
+  ASSERT_OK(room->room.Receive(p, EncodeUpdate(Insert(client, "first"))));
+  ASSERT_OK(hub.Flush(*room));
+  ASSERT_OK_AND_ASSIGN(auto rooms, store->ListRooms());
+  EXPECT_EQ(rooms, std::vector<std::string>{"idle"});
+  // A second store sees the write (the log is durable without any compaction).
+  auto store2 = Store();
+  Hub hub2(*store2, clock_);
+  ASSERT_OK_AND_ASSIGN(OpenRoom * again, hub2.Acquire("idle"));
+  EXPECT_EQ(Text(again->room), "first");
+  ASSERT_OK(hub2.Release("idle"));
+  room->room.Leave(p);
+  ASSERT_OK(hub.Release("idle"));
 }
 
 TEST_F(HubTest, LimitsAndAuthenticateHook) {

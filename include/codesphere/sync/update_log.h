@@ -19,6 +19,7 @@
 #include <string>
 
 #include "codesphere/base/bytes.h"
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/result.h"
 
 namespace codesphere::sync {
@@ -58,15 +59,17 @@ class UpdateLog {
   // Appends several records with one write and one fdatasync (group commit).
   Status AppendBatch(std::span<const ByteSpan> records);
 
-  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path path() const { return path_; }
   // File size including the magic.
   std::uint64_t size_bytes() const { return size_; }
   std::uint64_t record_count() const { return records_; }
 
  private:
-  UpdateLog(std::filesystem::path path, int fd, UpdateLogOptions options, std::uint64_t size,
+  UpdateLog(std::string path, int fd, UpdateLogOptions options, std::uint64_t size,
             std::uint64_t records);
-  std::filesystem::path path_;
+  // A plain string: std::filesystem::path also keeps a parsed list of its components, several
+  // hundred bytes per open room.
+  std::string path_;
   int fd_;
   UpdateLogOptions options_;
   std::uint64_t size_;
@@ -74,7 +77,8 @@ class UpdateLog {
   bool broken_ = false;
 };
 
-// Syncs the directory `dir` (after creating, renaming or removing files in it).
-Status SyncDirectory(const std::filesystem::path& dir);
+// Syncs the directory `dir` (after creating, renaming or removing files in it); base's helper,
+// kept visible here for existing callers of `sync::SyncDirectory`.
+using ::codesphere::SyncDirectory;
 
 }  // namespace codesphere::sync
