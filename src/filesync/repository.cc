@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <thread>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -107,6 +109,10 @@ std::string NewPackKey() {
   std::string hex = RandomHex(32);
   return std::string(kDataPrefix) + hex.substr(0, 2) + "/" + hex;
 }
+
+// Threads listing the tree: stat calls are most of an incremental save, and on a busy machine
+// more runnable threads get more of the CPU.
+constexpr int kWalkThreads = 4;
 
 // Restored files of at least this size are written with O_DIRECT.
 constexpr std::uint64_t kDirectRestoreMinSize = 64 << 10;
@@ -369,10 +375,10 @@ struct WalkEntry {
   ManifestEntry entry;
 };
 
-// Lists the tree under `dirfd` (whose relative path is `prefix`) into `out`, never following
-// symlinks; sockets, fifos and devices are skipped.
-Status Walk(int dirfd, const std::string& prefix, const std::set<std::string>& exclude,
-            std::vector<ManifestEntry>& out) {
+// Lists one directory (`dirfd`, relative path `prefix`) into `out`, never following symlinks;
+// sockets, fifos and devices are skipped. Subdirectories are appended to `subdirs` by path.
+Status ListDirectory(int dirfd, const std::string& prefix, const std::set<std::string>& exclude,
+                     std::vector<ManifestEntry>& out, std::vector<std::string>& subdirs) {
   int dup = ::dup(dirfd);
   if (dup < 0) return ErrnoToStatus(errno, "dup");
   DIR* d = ::fdopendir(dup);
@@ -381,7 +387,6 @@ Status Walk(int dirfd, const std::string& prefix, const std::set<std::string>& e
     return ErrnoToStatus(errno, "read directory " + prefix);
   }
   std::unique_ptr<DIR, int (*)(DIR*)> guard(d, ::closedir);
-  std::vector<std::string> names;
   while (true) {
     errno = 0;
     struct dirent* e = ::readdir(d);
@@ -389,21 +394,16 @@ Status Walk(int dirfd, const std::string& prefix, const std::set<std::string>& e
       if (errno != 0) return ErrnoToStatus(errno, "read directory " + prefix);
       break;
     }
-    std::string name = e->d_name;
+    std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
-    if (prefix.empty() && exclude.count(name)) continue;
-    names.push_back(std::move(name));
-  }
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    std::string path = prefix.empty() ? name : prefix + "/" + name;
+    if (prefix.empty() && exclude.count(std::string(name))) continue;
+    std::string path = prefix.empty() ? std::string(name) : prefix + "/" + std::string(name);
     struct stat st;
-    if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno == ENOENT) continue;  // Deleted while we walk.
       return ErrnoToStatus(errno, "stat " + path);
     }
     ManifestEntry m;
-    m.path = path;
     m.mode = st.st_mode & 07777;
     m.mtime_ns = TimespecNs(st.st_mtim);
     m.ctime_ns = TimespecNs(st.st_ctim);
@@ -411,32 +411,102 @@ Status Walk(int dirfd, const std::string& prefix, const std::set<std::string>& e
     if (S_ISREG(st.st_mode)) {
       m.type = EntryType::kFile;
       m.size = static_cast<std::uint64_t>(st.st_size);
-      out.push_back(std::move(m));
     } else if (S_ISLNK(st.st_mode)) {
       m.type = EntryType::kSymlink;
       std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
-      ssize_t n = ::readlinkat(dirfd, name.c_str(), target.data(), target.size());
-      if (n < 0) return ErrnoToStatus(errno, "readlink " + path);
+      ssize_t n = ::readlinkat(dirfd, e->d_name, target.data(), target.size());
+      if (n < 0) {
+        if (errno == ENOENT) continue;
+        return ErrnoToStatus(errno, "readlink " + path);
+      }
       target.resize(static_cast<std::size_t>(n));
       m.size = target.size();
       m.link_target = std::move(target);
-      out.push_back(std::move(m));
     } else if (S_ISDIR(st.st_mode)) {
       m.type = EntryType::kDirectory;
-      out.push_back(std::move(m));
-      int sub = ::openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0) {
-        if (errno == ENOENT) {
-          out.pop_back();
-          continue;
-        }
-        return ErrnoToStatus(errno, "open directory " + path);
-      }
-      UniqueFd sub_fd(sub);
-      CODESPHERE_RETURN_IF_ERROR(Walk(sub, path, exclude, out));
+      subdirs.push_back(path);
+    } else {
+      continue;
     }
+    m.path = std::move(path);
+    out.push_back(std::move(m));
   }
   return OkStatus();
+}
+
+// Lists the tree under `rootfd` with `threads` threads (directories are the unit of work),
+// sorted by path. Subdirectories are opened through openat2 beneath the root, so a directory
+// swapped for a symlink mid-walk is refused, never followed.
+Result<std::vector<ManifestEntry>> WalkTree(int rootfd, const std::set<std::string>& exclude,
+                                            int threads) {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> queue = {""};
+  std::size_t busy = 0;
+  Status first;
+  std::set<std::string> vanished;
+  std::vector<std::vector<ManifestEntry>> outs(static_cast<std::size_t>(std::max(1, threads)));
+  auto body = [&](std::size_t slot) {
+    std::vector<std::string> found;
+    while (true) {
+      std::string dir;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return !queue.empty() || busy == 0 || !first.ok(); });
+        if (queue.empty() || !first.ok()) return;
+        dir = std::move(queue.back());
+        queue.pop_back();
+        ++busy;
+      }
+      found.clear();
+      Status s;
+      if (dir.empty()) {
+        s = ListDirectory(rootfd, dir, exclude, outs[slot], found);
+      } else {
+        auto fd = internal::OpenBeneath(rootfd, dir, O_RDONLY | O_DIRECTORY);
+        if (fd.has_value()) {
+          s = ListDirectory(fd->get(), dir, exclude, outs[slot], found);
+        } else if (fd.error().code() == StatusCode::kNotFound) {
+          // Removed since it was listed: dropped like a vanished file.
+          std::lock_guard<std::mutex> lock(mu);
+          vanished.insert(dir);
+        } else {
+          s = fd.error();
+        }
+      }
+      bool finished;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        --busy;
+        if (!s.ok() && first.ok()) first = std::move(s);
+        for (auto& f : found) queue.push_back(std::move(f));
+        finished = (queue.empty() && busy == 0) || !first.ok();
+      }
+      // Wake only as many threads as there is new work (and everyone at the end).
+      if (finished) {
+        cv.notify_all();
+      } else {
+        for (std::size_t i = 1; i < found.size() && i < outs.size(); ++i) cv.notify_one();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t i = 1; i < outs.size(); ++i) pool.emplace_back(body, i);
+  body(0);
+  for (auto& t : pool) t.join();
+  if (!first.ok()) return first;
+  std::size_t total = 0;
+  for (const auto& o : outs) total += o.size();
+  std::vector<ManifestEntry> entries;
+  entries.reserve(total);
+  for (auto& o : outs) {
+    for (auto& e : o) {
+      if (vanished.empty() || !vanished.count(e.path)) entries.push_back(std::move(e));
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
+  return entries;
 }
 
 // A pack being filled: encoded chunks back to back, and where each one is.
@@ -595,39 +665,48 @@ Result<SaveStats> StoreRepository::Save(const std::string& dir, const SaveOption
   char resolved[PATH_MAX];
   std::string source = ::realpath(dir.c_str(), resolved) ? resolved : dir;
 
-  std::vector<ManifestEntry> entries;
+  // The repository's metadata (snapshot list, index, parent manifest) is loaded while the tree
+  // is walked: both take a few tens of milliseconds in an incremental save.
   std::set<std::string> exclude(options.exclude.begin(), options.exclude.end());
-  CODESPHERE_RETURN_IF_ERROR(Walk(root.get(), "", exclude, entries));
-  std::sort(entries.begin(), entries.end(),
-            [](const ManifestEntry& a, const ManifestEntry& b) { return a.path < b.path; });
-
-  CODESPHERE_ASSIGN_OR_RETURN(auto ids, SnapshotIds());
-  CODESPHERE_ASSIGN_OR_RETURN(ChunkIndex index, LoadIndex());
+  std::vector<std::string> ids;
+  ChunkIndex index;
   std::optional<Manifest> parent;
-  if (!cache_.empty() || !ids.empty()) {
-    CODESPHERE_ASSIGN_OR_RETURN(parent, FindParent(source, options.project, ids));
-  }
+  Status meta;
+  std::thread loader([&] {
+    meta = [&]() -> Status {
+      CODESPHERE_ASSIGN_OR_RETURN(ids, SnapshotIds());
+      CODESPHERE_ASSIGN_OR_RETURN(index, LoadIndex());
+      if (!cache_.empty() || !ids.empty()) {
+        CODESPHERE_ASSIGN_OR_RETURN(parent, FindParent(source, options.project, ids));
+      }
+      return OkStatus();
+    }();
+  });
+  auto walked = WalkTree(root.get(), exclude, std::max(workers_, kWalkThreads));
+  loader.join();
+  if (!walked.has_value()) return walked.error();
+  CODESPHERE_RETURN_IF_ERROR(meta);
+  std::vector<ManifestEntry> entries = std::move(*walked);
 
-  // The stat cache: unchanged (size, mtime, ctime, inode) files reuse the parent's chunks.
+  // The stat cache: unchanged (size, mtime, ctime, inode) files reuse the parent's chunks. Both
+  // lists are sorted by path: a merge join.
   SaveStats stats;
   std::vector<std::size_t> jobs;
   std::uint64_t bytes_total = 0;
   {
-    std::unordered_map<std::string_view, const ManifestEntry*> prev;
-    if (parent) {
-      for (const auto& e : parent->entries) {
-        if (e.type == EntryType::kFile) prev.emplace(e.path, &e);
-      }
-    }
+    static const std::vector<ManifestEntry> kNone;
+    const std::vector<ManifestEntry>& prev = parent ? parent->entries : kNone;
+    std::size_t p = 0;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       ManifestEntry& e = entries[i];
       if (e.type != EntryType::kFile) continue;
-      auto it = prev.find(e.path);
-      bool reuse = it != prev.end() && it->second->size == e.size &&
-                   it->second->mtime_ns == e.mtime_ns && it->second->ctime_ns == e.ctime_ns &&
-                   it->second->inode == e.inode;
+      while (p < prev.size() && prev[p].path < e.path) ++p;
+      const ManifestEntry* old = p < prev.size() && prev[p].path == e.path ? &prev[p] : nullptr;
+      bool reuse = old != nullptr && old->type == EntryType::kFile && old->size == e.size &&
+                   old->mtime_ns == e.mtime_ns && old->ctime_ns == e.ctime_ns &&
+                   old->inode == e.inode;
       if (reuse) {
-        for (const auto& c : it->second->chunks) {
+        for (const auto& c : old->chunks) {
           if (!index.chunks.count(c.id)) {
             reuse = false;
             break;
@@ -635,7 +714,7 @@ Result<SaveStats> StoreRepository::Save(const std::string& dir, const SaveOption
         }
       }
       if (reuse) {
-        e.chunks = it->second->chunks;
+        e.chunks = old->chunks;
         ++stats.files_unchanged;
         stats.reused_chunks += e.chunks.size();
       } else {
