@@ -160,7 +160,9 @@ void Transport::Enqueue(OutChunk chunk) {
 
 void Transport::WriteMore() {
   if (queue_ == nullptr || queue_->empty()) {
+    // Drained: an idle connection keeps neither a queue nor gather buffers.
     queue_.reset();
+    std::vector<asio::const_buffer>().swap(gather_);
     AfterDrain();
     return;
   }

@@ -2,6 +2,7 @@
 #include "codesphere/sync/room.h"
 
 #include <algorithm>
+#include <array>
 
 #include "codesphere/base/status_macros.h"
 #include "codesphere/crdt/state_vector.h"
@@ -12,6 +13,12 @@ namespace codesphere::sync {
 namespace {
 
 constexpr std::uint64_t kDefaultServerClientId = (std::uint64_t{1} << 53) - 1;
+
+// Yjs v1 encodings of an empty document: a state vector with no clients, and an update with no
+// structs and an empty delete set (what Y.encodeStateVector / Y.encodeStateAsUpdate give for a
+// new Y.Doc).
+constexpr std::array<std::uint8_t, 1> kEmptyStateVector = {0};
+constexpr std::array<std::uint8_t, 2> kEmptyUpdate = {0, 0};
 
 bool IsEmptyUpdate(ByteSpan update) {
   return update.size() == 2 && update[0] == 0 && update[1] == 0;
@@ -28,29 +35,38 @@ Room::Room(std::string name, const Clock& clock, RoomOptions options,
     : name_(std::move(name)),
       clock_(clock),
       options_(options),
-      doc_(std::make_unique<crdt::Doc>(crdt::DocOptions{
-          .client_id = server_client_id ? server_client_id : kDefaultServerClientId,
-          .gc = options.gc})),
-      awareness_(server_client_id ? server_client_id : kDefaultServerClientId, clock,
-                 options.awareness) {
+      client_id_(server_client_id ? server_client_id : kDefaultServerClientId),
+      awareness_(client_id_, clock, options.awareness) {
   (void)awareness_.SetLocalState(std::nullopt);  // the room itself is never a user
-  update_sub_ = doc_->OnUpdate([this](ByteSpan update, const crdt::Transaction&) {
-    ++stats_.updates_applied;
-    Broadcast(std::make_shared<const Bytes>(EncodeUpdate(update)));
-    if (on_change_) on_change_(update);
-  });
+}
+
+crdt::Doc& Room::doc() {
+  if (doc_ == nullptr) {
+    doc_ = std::make_unique<crdt::Doc>(crdt::DocOptions{.client_id = client_id_, .gc = options_.gc});
+    update_sub_ = doc_->OnUpdate([this](ByteSpan update, const crdt::Transaction&) {
+      ++stats_.updates_applied;
+      Broadcast(std::make_shared<const Bytes>(EncodeUpdate(update)));
+      if (on_change_) on_change_(update);
+    });
+  }
+  return *doc_;
 }
 
 Room::~Room() = default;
 
-Status Room::Load(ByteSpan update) { return crdt::ApplyUpdate(*doc_, update, "load"); }
+Status Room::Load(ByteSpan update) {
+  if (doc_ == nullptr && IsEmptyUpdate(update)) return OkStatus();
+  return crdt::ApplyUpdate(doc(), update, "load");
+}
 
 PeerId Room::Join(Peer& peer, Access access) {
   PeerId id = next_peer_++;
   PeerState& p = peers_[id];
   p.peer = &peer;
   p.access = access;
-  SendTo(p, EncodeSyncStep1(crdt::EncodeStateVector(*doc_)));
+  SendTo(p, EncodeSyncStep1(doc_ != nullptr ? crdt::EncodeStateVector(*doc_)
+                                            : Bytes(kEmptyStateVector.begin(),
+                                                    kEmptyStateVector.end())));
   std::vector<std::uint64_t> clients = awareness_.ClientsWithState();
   if (!clients.empty()) SendTo(p, EncodeAwareness(awareness_.EncodeUpdate(clients)));
   return id;
@@ -73,7 +89,8 @@ Status Room::Receive(PeerId id, ByteSpan frame) {
   if (auto* m = std::get_if<SyncStep1Message>(&message)) {
     auto sv = crdt::StateVector::Decode(m->state_vector);
     if (!sv) return std::move(sv).error().WithContext("sync step 1 state vector");
-    SendTo(p, EncodeSyncStep2(crdt::EncodeStateAsUpdate(*doc_, *sv)));
+    SendTo(p, EncodeSyncStep2(doc_ != nullptr ? crdt::EncodeStateAsUpdate(*doc_, *sv)
+                                              : Bytes(kEmptyUpdate.begin(), kEmptyUpdate.end())));
     return OkStatus();
   }
   if (auto* m = std::get_if<SyncStep2Message>(&message)) return ReceiveUpdate(p, m->update);
@@ -116,7 +133,7 @@ std::vector<Bytes> Room::TakeUnflushed() { return std::exchange(unflushed_, {});
 void Room::ApplyDurable(std::vector<Bytes> updates) {
   if (updates.empty()) return;
   // One transaction: peers get one merged update per durable batch.
-  crdt::Transaction txn(*doc_, "remote");
+  crdt::Transaction txn(doc(), "remote");
   for (const Bytes& u : updates) {
     // Validated before it was logged; a failure here is a bug in validation, not input.
     (void)crdt::ApplyUpdate(txn, u);
@@ -133,7 +150,10 @@ Status Room::FlushSync(RoomStorage& storage) {
 
 void Room::Tick() { BroadcastAwareness(awareness_.CheckTimeouts()); }
 
-Bytes Room::EncodeState() const { return crdt::EncodeStateAsUpdate(*doc_); }
+Bytes Room::EncodeState() const {
+  if (doc_ == nullptr) return Bytes(kEmptyUpdate.begin(), kEmptyUpdate.end());
+  return crdt::EncodeStateAsUpdate(*doc_);
+}
 
 void Room::Broadcast(std::shared_ptr<const Bytes> frame) {
   for (auto& [id, p] : peers_) {

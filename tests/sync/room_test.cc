@@ -68,6 +68,26 @@ TEST_F(RoomTest, JoinSendsSyncStep1) {
   EXPECT_EQ(ToHex(a.frames[0], " "), "00 00 01 00");  // SyncStep1 with an empty SV
 }
 
+TEST_F(RoomTest, UnwrittenRoomSpeaksLikeAnEmptyDocument) {
+  // A room nobody wrote to holds no document yet; its answers must be byte-identical to those
+  // of a room whose (empty) document exists.
+  Room with_doc{"r2", clock_};
+  (void)with_doc.doc();
+  Bytes step1 = EncodeSyncStep1(crdt::EncodeStateVector(RecordingPeer(5).doc));
+  for (Room* room : {&room_, &with_doc}) {
+    RecordingPeer a(1);
+    PeerId pa = room->Join(a, Access::kReadWrite);
+    ASSERT_OK(room->Receive(pa, step1));
+    ASSERT_EQ(a.frames.size(), 2u);
+    EXPECT_EQ(ToHex(a.frames[0], " "), "00 00 01 00");     // SyncStep1, empty state vector
+    EXPECT_EQ(ToHex(a.frames[1], " "), "00 01 02 00 00");  // SyncStep2, empty update
+    EXPECT_EQ(ToHex(room->EncodeState(), " "), "00 00");
+    room->Leave(pa);
+  }
+  ASSERT_OK(room_.Load(Bytes{0, 0}));
+  EXPECT_EQ(room_.doc().GetText("t").ToString(), "");
+}
+
 TEST_F(RoomTest, UpdatesBecomeVisibleOnlyAfterTheyAreDurable) {
   RecordingPeer a(1), b(2);
   PeerId pa = room_.Join(a, Access::kReadWrite);

@@ -101,7 +101,10 @@ class Room {
 
   // The full document state (v1 update), e.g. for snapshots.
   Bytes EncodeState() const;
-  crdt::Doc& doc() { return *doc_; }
+  // The room's document. It is created on first use (a load, a durable update, or this call),
+  // so a room nobody has written to holds no document at all; until then the room answers
+  // sync requests with the empty document's state vector and update.
+  crdt::Doc& doc();
   const Awareness& awareness() const { return awareness_; }
   const RoomStats& stats() const { return stats_; }
 
@@ -122,7 +125,8 @@ class Room {
   std::string name_;
   const Clock& clock_;
   RoomOptions options_;
-  std::unique_ptr<crdt::Doc> doc_;
+  std::uint64_t client_id_;
+  std::unique_ptr<crdt::Doc> doc_;  // null until first needed (see doc())
   crdt::Subscription update_sub_;
   Awareness awareness_;
   std::map<PeerId, PeerState> peers_;
