@@ -42,7 +42,8 @@ Status PwriteFull(int fd, const std::uint8_t* data, std::size_t size, std::uint6
 
 Status DirectFileWriter::Write(int fd, std::uint64_t offset, ByteSpan data, std::string_view what) {
   const std::uint64_t end = offset + data.size();
-  if (end > size_) return InternalError("write " + std::string(what) + ": past the end of the file");
+  if (end > size_)
+    return InternalError("write " + std::string(what) + ": past the end of the file");
   std::uint64_t pos = offset;
   while (pos < end) {
     std::uint64_t block_start = pos / kBlock * kBlock;
@@ -59,7 +60,8 @@ Status DirectFileWriter::Write(int fd, std::uint64_t offset, ByteSpan data, std:
       pos = run_end;
     } else {
       std::uint64_t piece_end = std::min(end, block_start + kBlock);
-      CODESPHERE_RETURN_IF_ERROR(AddToBlock(fd, pos, src, static_cast<std::size_t>(piece_end - pos), what));
+      CODESPHERE_RETURN_IF_ERROR(
+          AddToBlock(fd, pos, src, static_cast<std::size_t>(piece_end - pos), what));
       pos = piece_end;
     }
   }
@@ -70,7 +72,8 @@ Status DirectFileWriter::AddToBlock(int fd, std::uint64_t offset, const std::uin
                                     std::size_t n, std::string_view what) {
   const std::uint64_t block_start = offset / kBlock * kBlock;
   // The file's last block is complete at the end of the file; zeros pad it to a whole block.
-  const std::size_t needed = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, size_ - block_start));
+  const std::size_t needed =
+      static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, size_ - block_start));
   std::unique_ptr<Block> done;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -88,7 +91,8 @@ Status DirectFileWriter::AddToBlock(int fd, std::uint64_t offset, const std::uin
 Status DirectFileWriter::Finish(int fd, std::string_view what) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!partial_.empty()) return InternalError("restore " + std::string(what) + ": blocks left incomplete");
+    if (!partial_.empty())
+      return InternalError("restore " + std::string(what) + ": blocks left incomplete");
   }
   if (size_ % kBlock != 0 && ::ftruncate(fd, static_cast<off_t>(size_)) != 0) {
     return ErrnoToStatus(errno, "truncate " + std::string(what));

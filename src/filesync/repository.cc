@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/status_macros.h"
 #include "filesync/blob_codec.h"
 #include "filesync/chunker.h"
@@ -264,13 +265,12 @@ void StoreRepository::CacheWrite(const std::string& key, ByteSpan data) const {
   if (cache_.empty()) return;
   std::string path = CachePath(key);
   std::string dir = path.substr(0, path.rfind('/'));
-  if (!internal::OpenRootDir(dir, true).has_value()) return;  // The cache is best effort.
-  std::string tmp = path + ".tmp" + RandomHex(4);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  bool ok = internal::PwriteAll(fd, data.data(), data.size(), 0, "cache").ok();
-  ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+  // The cache is best effort and can be rebuilt from the store: no fsync, errors ignored.
+  if (!internal::OpenRootDir(dir, true).has_value()) return;
+  AtomicWriteOptions options;
+  options.mode = 0600;
+  options.sync = false;
+  (void)WriteFileAtomically(path, data, options);
 }
 
 Result<Bytes> StoreRepository::GetMeta(const std::string& key, std::string_view kind) {

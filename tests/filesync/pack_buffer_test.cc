@@ -9,7 +9,9 @@
 namespace codesphere::filesync::internal {
 namespace {
 
-bool Aligned(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % PackBuffer::kAlignment == 0; }
+bool Aligned(const void* p) {
+  return reinterpret_cast<std::uintptr_t>(p) % PackBuffer::kAlignment == 0;
+}
 
 TEST(PackBufferTest, GrowsKeepingBytesAndAlignment) {
   PackBuffer b(10);

@@ -23,8 +23,10 @@
 #include <random>
 #include <string>
 
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/status_macros.h"
 #include "codesphere/base/thread_annotations.h"
+#include "codesphere/base/unique_fd.h"
 
 namespace codesphere::storage {
 namespace {
@@ -39,36 +41,6 @@ constexpr std::size_t kDirectAlign = 4096;
 constexpr std::size_t kDirectMinSize = 1 << 20;
 // Unaligned input is copied through a bounce buffer of this size.
 constexpr std::size_t kBounceSize = 4 << 20;
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.fd_;
-      o.fd_ = -1;
-    }
-    return *this;
-  }
-  ~Fd() { reset(); }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // Opens `path` beneath `dirfd`, refusing symlinks and escapes (the store never creates either).
 int OpenBeneath(int dirfd, const std::string& path, int flags, mode_t mode = 0) {
@@ -161,7 +133,7 @@ int WriteDirect(int fd, ByteSpan data) {
 
 class LocalDirObjectStore : public ObjectStore {
  public:
-  LocalDirObjectStore(std::string root, Fd root_fd, Fd tmp_fd, Fd lock_fd, bool fsync,
+  LocalDirObjectStore(std::string root, UniqueFd root_fd, UniqueFd tmp_fd, UniqueFd lock_fd, bool fsync,
                       bool direct_io)
       : root_(std::move(root)),
         root_fd_(std::move(root_fd)),
@@ -177,7 +149,7 @@ class LocalDirObjectStore : public ObjectStore {
   Result<GetResult> Get(std::string_view key, const GetOptions& options) override {
     CODESPHERE_RETURN_IF_ERROR(ValidateKey(key));
     std::string k(key);
-    Fd fd(OpenBeneath(root_fd_.get(), k, O_RDONLY));
+    UniqueFd fd(OpenBeneath(root_fd_.get(), k, O_RDONLY));
     if (!fd.valid()) return OpenError(errno, k);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, "stat object " + k);
@@ -212,7 +184,7 @@ class LocalDirObjectStore : public ObjectStore {
     CODESPHERE_RETURN_IF_ERROR(ValidateKey(key));
     std::string k(key);
     std::string tmp_name = "t" + std::to_string(tmp_salt_) + "-" + std::to_string(++tmp_counter_);
-    Fd fd;
+    UniqueFd fd;
     auto cleanup = [&] { ::unlinkat(tmp_fd_.get(), tmp_name.c_str(), 0); };
     Status s = WriteObject(tmp_name, value, fd, "object " + k);
     if (!fd.valid()) return s;
@@ -279,14 +251,14 @@ class LocalDirObjectStore : public ObjectStore {
     std::vector<ObjectInfo> out;
     if (!dir.empty()) {
       if (Status s = ValidateKey(dir); !s.ok()) return out;  // No valid key can match.
-      Fd dfd(OpenBeneath(root_fd_.get(), dir, O_RDONLY | O_DIRECTORY));
+      UniqueFd dfd(OpenBeneath(root_fd_.get(), dir, O_RDONLY | O_DIRECTORY));
       if (!dfd.valid()) {
         if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) return out;
         return ErrnoToStatus(errno, "open directory " + dir);
       }
       CODESPHERE_RETURN_IF_ERROR(Walk(std::move(dfd), dir + "/", p, out));
     } else {
-      Fd dfd(::openat(root_fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      UniqueFd dfd(::openat(root_fd_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
       if (!dfd.valid()) return ErrnoToStatus(errno, "open store root " + root_);
       CODESPHERE_RETURN_IF_ERROR(Walk(std::move(dfd), "", p, out));
     }
@@ -298,7 +270,7 @@ class LocalDirObjectStore : public ObjectStore {
   Result<ObjectInfo> Stat(std::string_view key) override {
     CODESPHERE_RETURN_IF_ERROR(ValidateKey(key));
     std::string k(key);
-    Fd fd(OpenBeneath(root_fd_.get(), k, O_PATH));
+    UniqueFd fd(OpenBeneath(root_fd_.get(), k, O_PATH));
     if (!fd.valid()) return OpenError(errno, k);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, "stat object " + k);
@@ -323,11 +295,11 @@ class LocalDirObjectStore : public ObjectStore {
   // Creates the temp file `name` and writes `value` to it: with O_DIRECT when enabled, the
   // object is large and the filesystem takes it, else buffered. On return `fd` is the open
   // file if it was created (also on a write error, for the caller to clean up).
-  Status WriteObject(const std::string& name, ByteSpan value, Fd& fd, const std::string& what) {
+  Status WriteObject(const std::string& name, ByteSpan value, UniqueFd& fd, const std::string& what) {
     constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
     if (direct_io_ && direct_works_.load(std::memory_order_relaxed) &&
         value.size() >= kDirectMinSize) {
-      fd = Fd(::openat(tmp_fd_.get(), name.c_str(), kFlags | O_DIRECT, 0644));
+      fd = UniqueFd(::openat(tmp_fd_.get(), name.c_str(), kFlags | O_DIRECT, 0644));
       if (!fd.valid() && errno != EINVAL) return ErrnoToStatus(errno, "create temp file for " + what);
       if (fd.valid()) {
         int err = WriteDirect(fd.get(), value);
@@ -344,13 +316,10 @@ class LocalDirObjectStore : public ObjectStore {
       direct_works_.store(false, std::memory_order_relaxed);
     }
     if (!fd.valid()) {
-      fd = Fd(::openat(tmp_fd_.get(), name.c_str(), kFlags, 0644));
+      fd = UniqueFd(::openat(tmp_fd_.get(), name.c_str(), kFlags, 0644));
       if (!fd.valid()) return ErrnoToStatus(errno, "create temp file for " + what);
     }
-    if (int err = PwriteAll(fd.get(), value.data(), value.size(), 0)) {
-      return ErrnoToStatus(err, "write " + what);
-    }
-    return OkStatus();
+    return WriteAll(fd.get(), value, what);
   }
 
   Status OpenError(int err, const std::string& key) {
@@ -378,14 +347,13 @@ class LocalDirObjectStore : public ObjectStore {
   Status SyncParent(const std::string& key) {
     std::size_t slash = key.rfind('/');
     std::string dir = slash == std::string::npos ? "." : key.substr(0, slash);
-    Fd dfd(::openat(root_fd_.get(), dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd dfd(::openat(root_fd_.get(), dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!dfd.valid()) return ErrnoToStatus(errno, "open directory " + dir);
-    if (::fsync(dfd.get()) != 0) return ErrnoToStatus(errno, "fsync directory " + dir);
-    return OkStatus();
+    return SyncDirectory(dfd.get(), "directory " + dir);
   }
 
   // Appends every regular file below `dfd` (whose key prefix is `base`) matching `prefix`.
-  Status Walk(Fd dfd, const std::string& base, const std::string& prefix,
+  Status Walk(UniqueFd dfd, const std::string& base, const std::string& prefix,
               std::vector<ObjectInfo>& out) {
     DIR* d = ::fdopendir(dfd.get());
     if (d == nullptr) return ErrnoToStatus(errno, "read directory " + base);
@@ -411,7 +379,7 @@ class LocalDirObjectStore : public ObjectStore {
         return ErrnoToStatus(errno, "stat " + key);
       }
       if (S_ISDIR(st.st_mode)) {
-        Fd sub(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd sub(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (!sub.valid()) {
           if (errno == ENOENT) continue;
           return ErrnoToStatus(errno, "open directory " + key);
@@ -425,9 +393,9 @@ class LocalDirObjectStore : public ObjectStore {
   }
 
   const std::string root_;
-  Fd root_fd_;
-  Fd tmp_fd_;
-  Fd lock_fd_;
+  UniqueFd root_fd_;
+  UniqueFd tmp_fd_;
+  UniqueFd lock_fd_;
   const bool fsync_;
   const bool direct_io_;
   std::atomic<bool> direct_works_{true};
@@ -452,7 +420,7 @@ Result<std::unique_ptr<ObjectStore>> NewLocalDirObjectStore(
       }
     }
   }
-  Fd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd.valid()) {
     if (errno == ENOTDIR) return InvalidArgumentError("store root " + root + " is not a directory");
     if (errno == ENOENT) return NotFoundError("store root " + root + " does not exist");
@@ -461,9 +429,9 @@ Result<std::unique_ptr<ObjectStore>> NewLocalDirObjectStore(
   if (::mkdirat(root_fd.get(), kTmpDir, 0700) != 0 && errno != EEXIST) {
     return ErrnoToStatus(errno, "create " + root + "/" + kTmpDir);
   }
-  Fd tmp_fd(OpenBeneath(root_fd.get(), kTmpDir, O_RDONLY | O_DIRECTORY));
+  UniqueFd tmp_fd(OpenBeneath(root_fd.get(), kTmpDir, O_RDONLY | O_DIRECTORY));
   if (!tmp_fd.valid()) return ErrnoToStatus(errno, "open " + root + "/" + kTmpDir);
-  Fd lock_fd(OpenBeneath(root_fd.get(), kLockFile, O_RDWR | O_CREAT, 0644));
+  UniqueFd lock_fd(OpenBeneath(root_fd.get(), kLockFile, O_RDWR | O_CREAT, 0644));
   if (!lock_fd.valid()) return ErrnoToStatus(errno, "open " + root + "/" + kLockFile);
   return std::unique_ptr<ObjectStore>(new LocalDirObjectStore(
       root, std::move(root_fd), std::move(tmp_fd), std::move(lock_fd), options.fsync,
