@@ -6,11 +6,16 @@
 //   --mode flood-echo   keystroke echo round trip in one session while another session
 //                       floods output (`yes`) to a client that reads everything
 //   --mode idle-mem     server memory for N idle sessions with one viewer each
+//   --mode breakdown    where the flood-echo round trips spent their time: a server trace
+//                       (codesphere-term --trace) joined with the client's timestamps
+//                       (flood-echo --lat-dump), one clock (CLOCK_MONOTONIC)
 //   --mode summarize    medians and ratios of a results folder written by run_bench.sh
 //   --mode flood        (internal) the flooding client, run as a child process so that its
 //                       event loop does not delay the echo client
 // Usage: node pty_extra.mjs --mode M --url ws://127.0.0.1:PORT [--in-prefix 0] [--server-pid P]
 //          [--iters 2000] [--warmup 100] [--sessions 200] [--sessions-url URL] [--out FILE]
+//          [--flood-cmd yes] [--lat-dump FILE]
+//        node pty_extra.mjs --mode breakdown --trace FILE --lat FILE [--out FILE]
 //        node pty_extra.mjs --mode summarize --dir RESULTS
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -64,7 +69,7 @@ class Session {
 async function flood () {
   const s = await Session.open(args.url)
   await s.ready()
-  s.send('yes\r')
+  s.send((args['flood-cmd'] ?? 'yes') + '\r')
   let announced = false
   let t0 = 0; let b0 = 0
   s.ws.on('message', () => {
@@ -81,7 +86,8 @@ async function flood () {
 
 async function floodEcho () {
   const iters = Number(args.iters ?? 2000); const warm = Number(args.warmup ?? 100)
-  const child = spawn(process.execPath, [process.argv[1], '--mode', 'flood', '--url', args.url, '--in-prefix', PREFIX],
+  const child = spawn(process.execPath, [process.argv[1], '--mode', 'flood', '--url', args.url, '--in-prefix', PREFIX,
+    ...(args['flood-cmd'] ? ['--flood-cmd', args['flood-cmd']] : [])],
     { stdio: ['ignore', 'pipe', 'inherit'] })
   let childOut = ''
   await new Promise((resolve, reject) => {
@@ -94,14 +100,20 @@ async function floodEcho () {
   echo.send("stty raw -echo; echo __G''O__; cat\r")
   await go
   const lat = []
+  const stamps = []  // process.hrtime (CLOCK_MONOTONIC) of each send and echo, for --mode breakdown
   for (let i = 0; i < warm + iters; i++) {
     const code = 97 + (i % 26)
-    const p = new Promise((resolve) => { echo.onChunk = (b) => { if (b.indexOf(code) >= 0) { echo.onChunk = null; resolve(performance.now()) } } })
+    let hr1 = 0n
+    const p = new Promise((resolve) => {
+      echo.onChunk = (b) => { if (b.indexOf(code) >= 0) { echo.onChunk = null; hr1 = process.hrtime.bigint(); resolve(performance.now()) } }
+    })
+    const hr0 = process.hrtime.bigint()
     const t = performance.now()
     echo.send(String.fromCharCode(code))
     const t1 = await p
-    if (i >= warm) lat.push(t1 - t)
+    if (i >= warm) { lat.push(t1 - t); stamps.push(`${hr0} ${hr1}`) }
   }
+  if (args['lat-dump']) fs.writeFileSync(args['lat-dump'], stamps.join('\n') + '\n')
   const done = new Promise((resolve) => child.on('exit', resolve))
   child.kill('SIGTERM')
   await done
@@ -142,6 +154,43 @@ async function idleMem () {
   }
 }
 
+// Splits each echo round trip at the server's trace events (see codesphere-term --trace):
+// client -> "in" -> "input" -> "read" -> "send" -> client. ("written" is not used: a small
+// write reaches the client before the server's write completion runs.)
+function breakdown () {
+  const ev = fs.readFileSync(args.trace, 'utf8').trim().split('\n').map((l) => l.split(' '))
+    .map(([t, what, id, n]) => ({ t: BigInt(t), what, id: Number(id), n: Number(n) }))
+  const rounds = fs.readFileSync(args.lat, 'utf8').trim().split('\n').map((l) => l.split(' ').map(BigInt))
+  // The echo connection sends the most messages; its session writes the most input.
+  const most = (what) => {
+    const c = new Map()
+    for (const e of ev) if (e.what === what) c.set(e.id, (c.get(e.id) ?? 0) + 1)
+    return [...c.entries()].sort((a, b) => b[1] - a[1])[0]?.[0]
+  }
+  const conn = most('in'); const session = most('input')
+  const times = (what, id) => ev.filter((e) => e.what === what && e.id === id).map((e) => e.t).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const chain = [times('in', conn), times('input', session), times('read', session), times('send', session)]
+  const firstAtOrAfter = (xs, t) => { let lo = 0; let hi = xs.length; while (lo < hi) { const m = (lo + hi) >> 1; if (xs[m] < t) lo = m + 1; else hi = m } return lo < xs.length ? xs[lo] : null }
+  const names = ['client_to_server', 'server_to_pty', 'program_and_pty', 'read_to_send', 'send_to_client']
+  const seg = Object.fromEntries(names.map((n) => [n, []])); seg.server_total = []; seg.round_trip = []
+  let skipped = 0
+  for (const [t0, t1] of rounds) {
+    const pts = [t0]
+    for (const xs of chain) { const t = firstAtOrAfter(xs, pts[pts.length - 1]); if (t === null || t > t1) break; pts.push(t) }
+    if (pts.length !== 5) { skipped++; continue }
+    pts.push(t1)
+    names.forEach((n, i) => seg[n].push(Number(pts[i + 1] - pts[i]) / 1e6))
+    seg.server_total.push(Number(pts[4] - pts[1]) / 1e6)
+    seg.round_trip.push(Number(t1 - t0) / 1e6)
+  }
+  const dist = (v) => {
+    v.sort((a, b) => a - b)
+    const q = (p) => +v[Math.min(v.length - 1, Math.floor(p * v.length))].toFixed(4)
+    return v.length ? { p50_ms: q(0.5), p90_ms: q(0.9), p99_ms: q(0.99), max_ms: +v[v.length - 1].toFixed(4) } : null
+  }
+  return { mode: 'breakdown', rounds: rounds.length, matched: rounds.length - skipped, segments: Object.fromEntries(Object.entries(seg).map(([k, v]) => [k, dist(v)])) }
+}
+
 const median = (xs) => { const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b); if (!v.length) return null; const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2 }
 
 function summarize () {
@@ -174,6 +223,45 @@ function summarize () {
   }
   const o = res.ours; const n = res.relay
   const ratio = (a, b) => (a && b ? +(a / b).toFixed(2) : null)
+  // Per round, everything measured in that round: ours against the relay and against the
+  // raw-PTY C limit (pty_raw, quiet and with one CPU kept busy, measured by the same
+  // pty_load.mjs run just before ours). "best" is the higher of the two C figures: on a
+  // loaded machine the spinner only takes CPU away, so the busy figure is no ceiling there.
+  const byRound = (prefix) => Object.fromEntries(fs.readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.json'))
+    .map((f) => [Number(f.slice(prefix.length, -5)), JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))]))
+  const ol = byRound('ours-load-'); const rl = byRound('relay-load-'); const of = byRound('ours-flood-echo-')
+  const rf = byRound('relay-flood-echo-'); const ob = byRound('ours-flood-breakdown-'); const ld = byRound('load-')
+  res.per_round = Object.keys(ol).map(Number).sort((a, b) => a - b).map((r) => {
+    const row = { round: r, load: ld[r] ?? null }
+    for (const mode of ['cooked', 'raw']) {
+      const t = ol[r].rounds[0].tput[mode]; if (!t) continue
+      const ours = t.relay.MBps; const quiet = t.raw_c?.MBps; const busy = t.raw_c_busy?.MBps
+      const relay = rl[r]?.rounds[0].tput[mode]?.relay.MBps
+      row[mode] = {
+        ours_MBps: ours, relay_MBps: relay ?? null, raw_c_MBps: quiet ?? null, raw_c_busy_MBps: busy ?? null,
+        ours_over_relay: ratio(ours, relay), ours_over_raw_c_busy: ratio(ours, busy), ours_over_raw_c: ratio(ours, quiet),
+        ours_over_raw_c_best: ratio(ours, Math.max(quiet ?? 0, busy ?? 0))
+      }
+    }
+    row.echo_cat_p99_ms = { ours: ol[r].rounds[0].echo.cat?.p99_ms ?? null, relay: rl[r]?.rounds[0].echo.cat?.p99_ms ?? null }
+    row.flood_echo = {
+      ours_p50_ms: of[r]?.p50_ms ?? null, ours_p99_ms: of[r]?.p99_ms ?? null, relay_p50_ms: rf[r]?.p50_ms ?? null,
+      relay_p99_ms: rf[r]?.p99_ms ?? null, p99_ours_over_relay: ratio(of[r]?.p99_ms, rf[r]?.p99_ms)
+    }
+    if (ob[r]) row.flood_echo.ours_breakdown_p99_ms = Object.fromEntries(Object.entries(ob[r].segments).map(([k, v]) => [k, v?.p99_ms ?? null]))
+    return row
+  })
+  const medOf = (f) => median(res.per_round.map(f))
+  res.per_round_medians = {
+    cooked_ours_over_raw_c_busy: medOf((x) => x.cooked?.ours_over_raw_c_busy),
+    raw_ours_over_raw_c_busy: medOf((x) => x.raw?.ours_over_raw_c_busy),
+    cooked_ours_over_raw_c_best: medOf((x) => x.cooked?.ours_over_raw_c_best),
+    raw_ours_over_raw_c_best: medOf((x) => x.raw?.ours_over_raw_c_best),
+    cooked_ours_over_relay: medOf((x) => x.cooked?.ours_over_relay),
+    raw_ours_over_relay: medOf((x) => x.raw?.ours_over_relay),
+    flood_echo_p99_ours_over_relay: medOf((x) => x.flood_echo.p99_ours_over_relay),
+    cpu_busy_pct: medOf((x) => x.load?.cpu_busy_pct)
+  }
   res.ratios = {
     cooked_tput_ours_over_relay: ratio(o.cooked_MBps, n.cooked_MBps),
     raw_tput_ours_over_relay: ratio(o.raw_MBps, n.raw_MBps),
@@ -188,7 +276,7 @@ function summarize () {
 async function main () {
   const mode = args.mode
   if (mode === 'flood') return flood()
-  const out = mode === 'flood-echo' ? await floodEcho() : mode === 'idle-mem' ? await idleMem() : mode === 'summarize' ? summarize() : null
+  const out = mode === 'flood-echo' ? await floodEcho() : mode === 'idle-mem' ? await idleMem() : mode === 'breakdown' ? breakdown() : mode === 'summarize' ? summarize() : null
   if (!out) throw new Error(`unknown --mode ${mode}`)
   const json = JSON.stringify(out, null, mode === 'summarize' ? 2 : 0)
   console.log(json)

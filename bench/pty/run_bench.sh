@@ -5,10 +5,14 @@
 # node-pty + ws relay (shared/bench-anchors/pty_relay_node.mjs), measured in one run with the
 # same drivers, rounds interleaved:
 #   pty_load.mjs   throughput (200 MiB cooked/raw, with the raw-PTY C limit) and echo p50/p99
-#   pty_extra.mjs  echo while another session floods (`yes`); memory of 200 idle sessions
+#   pty_extra.mjs  echo while another session floods (`yes`), with a breakdown of our round
+#                  trips from the server's trace (codesphere-term --trace); memory of 200 idle
+#                  sessions; the summary with per-round ratios (ours / relay, ours / raw-PTY C
+#                  limit of the same round) and the machine's load during each round
 # Usage: bench/pty/run_bench.sh [BUILD_DIR]     (default: build)
 #   env REPEAT (rounds, default 5), OUT (results folder, default bench/pty/results),
 #       ANCHORS (default ../shared/bench-anchors next to the repository), SESSIONS (200),
+#       FLOOD_ITERS (echo round trips per flood-echo test, default 5000),
 #       LOAD_ARGS (extra pty_load.mjs options, e.g. "--bytes 52428800" for a quick run)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,6 +21,7 @@ term=$(cd "$build" && pwd)/examples/terminal-server/codesphere-term
 anchors=${ANCHORS:-$root/../shared/bench-anchors}
 repeat=${REPEAT:-5}
 sessions=${SESSIONS:-200}
+flood_iters=${FLOOD_ITERS:-5000}
 out=${OUT:-$root/bench/pty/results}
 [[ -x $term ]] || { echo "missing $term (build the codesphere-term target)" >&2; exit 1; }
 mkdir -p "$out"
@@ -36,6 +41,7 @@ fi
 cp "$root/bench/pty/pty_extra.mjs" "$work/"
 
 ours="$term --port {port} -- bash"
+ours_traced="$term --trace $work/trace.txt --port {port} -- bash"
 relay="node pty_relay_node.mjs --port {port}"
 
 # Runs pty_extra.mjs against a fresh server: start_and_run "SERVER CMD with {port}" ARGS...
@@ -54,15 +60,33 @@ start_and_run() {
   wait "$spid" 2>/dev/null || true
 }
 
+# The machine's busy share (all CPUs) between two /proc/stat samples, and the load average.
+cpu_sample() { awk '/^cpu /{print $2+$3+$4+$7+$8, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+load_json() {  # load_json ROUND "BUSY TOTAL at start" "LOADAVG at start"
+  local b0 t0 b1 t1
+  read -r b0 t0 <<<"$2"
+  read -r b1 t1 <<<"$(cpu_sample)"
+  printf '{"round":%s,"cpus":%s,"loadavg_start":"%s","loadavg_end":"%s","cpu_busy_pct":%s}\n' \
+    "$1" "$(nproc)" "$3" "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    "$(awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" 'BEGIN{printf "%.1f", t ? 100 * b / t : 0}')"
+}
+
 for r in $(seq 1 "$repeat"); do
-  echo "== round $r: throughput and echo" >&2
+  cpu0=$(cpu_sample)
+  load0=$(cut -d' ' -f1-3 /proc/loadavg)
+  echo "== round $r: throughput and echo (load $load0)" >&2
   # shellcheck disable=SC2086
   "$work/pty_bench.sh" "$ours" --repeat 1 --in-prefix 0 ${LOAD_ARGS:-} --out "$out/ours-load-$r.json" >/dev/null
   # shellcheck disable=SC2086
   "$work/pty_bench.sh" "$relay" --repeat 1 --raw-bin none ${LOAD_ARGS:-} --out "$out/relay-load-$r.json" >/dev/null
   echo "== round $r: echo while another session floods" >&2
-  start_and_run "$ours" --mode flood-echo --in-prefix 0 --out "$out/ours-flood-echo-$r.json" >/dev/null
-  start_and_run "$relay" --mode flood-echo --out "$out/relay-flood-echo-$r.json" >/dev/null
+  start_and_run "$ours_traced" --mode flood-echo --in-prefix 0 --iters "$flood_iters" \
+    --lat-dump "$work/lat.txt" --out "$out/ours-flood-echo-$r.json" >/dev/null
+  node "$work/pty_extra.mjs" --mode breakdown --trace "$work/trace.txt" --lat "$work/lat.txt" \
+    --out "$out/ours-flood-breakdown-$r.json" >/dev/null || true
+  rm -f "$work/trace.txt" "$work/lat.txt"
+  start_and_run "$relay" --mode flood-echo --iters "$flood_iters" --out "$out/relay-flood-echo-$r.json" >/dev/null
+  load_json "$r" "$cpu0" "$load0" >"$out/load-$r.json"
 done
 echo "== idle memory, $sessions sessions" >&2
 start_and_run "$ours" --mode idle-mem --in-prefix 0 --sessions "$sessions" --out "$out/ours-idle-mem.json" >/dev/null

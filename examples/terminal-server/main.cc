@@ -19,12 +19,14 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
 #include <asio/co_spawn.hpp>
+#include <asio/defer.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -65,13 +67,15 @@ struct Flags {
   std::size_t max_queue = 1 << 20;
   std::size_t max_read = 64 << 10;
   int threads = 2;
+  std::string trace;
   std::vector<std::string> command;
 };
 
 void Usage() {
   std::fprintf(stderr,
                "usage: codesphere-term [--host 127.0.0.1] [--port 7681] [--scrollback BYTES]\n"
-               "                       [--queue BYTES] [--read BYTES] [--threads N] -- COMMAND [ARGS...]\n");
+               "                       [--queue BYTES] [--read BYTES] [--threads N] [--trace FILE]\n"
+               "                       -- COMMAND [ARGS...]\n");
 }
 
 bool ParseSize(std::string_view s, std::size_t& out) {
@@ -101,6 +105,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       f.max_read = n;
     } else if (a == "--threads" && ParseSize(v, n) && n >= 1 && n <= 64) {
       f.threads = static_cast<int>(n);
+    } else if (a == "--trace" && !v.empty()) {
+      f.trace = std::string(v);
     } else {
       return false;
     }
@@ -109,20 +115,66 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
   return true;
 }
 
+// `--trace FILE`: when each step of a terminal's round trip happened, for latency breakdowns
+// (bench/pty/pty_extra.mjs --mode breakdown). One line per event, written at exit:
+//   <steady clock ns> in <connection> <bytes>     a WebSocket message arrived (net thread)
+//   <ns> input <session> <bytes>                  input written to the PTY
+//   <ns> read <session> <bytes>                   output read from the PTY
+//   <ns> send <session> <bytes>                   output handed to the WebSocket
+//   <ns> written <session> <bytes>                that output written to the socket
+// The steady clock is CLOCK_MONOTONIC, the clock of Node's process.hrtime.
+class Tracer {
+ public:
+  explicit Tracer(std::string path) : path_(std::move(path)) { events_.reserve(kMaxEvents); }
+
+  void Record(const char* what, std::uint64_t id, std::size_t bytes) {
+    const auto t = std::chrono::steady_clock::now().time_since_epoch();
+    std::lock_guard<std::mutex> lock(mu_);
+    if (events_.size() < kMaxEvents) {
+      events_.push_back(Event{std::chrono::duration_cast<std::chrono::nanoseconds>(t).count(), what, id, bytes});
+    }
+  }
+
+  bool Write() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::FILE* f = std::fopen(path_.c_str(), "w");
+    if (f == nullptr) return false;
+    for (const Event& e : events_) {
+      std::fprintf(f, "%lld %s %llu %zu\n", static_cast<long long>(e.ns), e.what,
+                   static_cast<unsigned long long>(e.id), e.bytes);
+    }
+    return std::fclose(f) == 0;
+  }
+
+ private:
+  static constexpr std::size_t kMaxEvents = 1 << 21;
+  struct Event {
+    std::int64_t ns;
+    const char* what;
+    std::uint64_t id;
+    std::size_t bytes;
+  };
+  std::string path_;
+  std::mutex mu_;
+  std::vector<Event> events_;
+};
+
 // Bytes handed to a WebSocket and not yet written. net's `Send(SharedBytes)` keeps a buffer
 // alive until it is written, so the buffer's deleter is an exact "written" notification (net
 // has no drain callback); it may run on any thread and posts back to `executor`.
 class WriteWindow : public std::enable_shared_from_this<WriteWindow> {
  public:
-  WriteWindow(asio::any_io_executor executor, std::size_t mark)
-      : executor_(executor), timer_(executor), mark_(mark) {}
+  WriteWindow(asio::any_io_executor executor, std::size_t mark, Tracer* tracer)
+      : executor_(executor), timer_(executor), mark_(mark), tracer_(tracer) {}
 
-  // Queues `bytes` on `ws`, then waits while more than the mark is unwritten.
-  asio::awaitable<Status> Send(net::WebSocket& ws, Bytes bytes) {
+  // Queues `bytes` on `ws`, then waits while more than the mark is unwritten. `session` is
+  // for the trace only.
+  asio::awaitable<Status> Send(net::WebSocket& ws, Bytes bytes, pty::SessionId session = 0) {
     const std::size_t n = bytes.size();
     in_flight_ += n;
     auto self = shared_from_this();
-    net::SharedBytes shared(new Bytes(std::move(bytes)), [self, n](const Bytes* b) {
+    net::SharedBytes shared(new Bytes(std::move(bytes)), [self, n, session](const Bytes* b) {
+      if (self->tracer_ != nullptr) self->tracer_->Record("written", session, n);
       delete b;
       asio::post(self->executor_, [self, n] { self->Written(n); });
     });
@@ -149,6 +201,7 @@ class WriteWindow : public std::enable_shared_from_this<WriteWindow> {
   asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::size_t mark_;
+  Tracer* tracer_;             // null unless --trace
   std::size_t in_flight_ = 0;  // on executor_ only
   int waiters_ = 0;
 };
@@ -156,11 +209,14 @@ class WriteWindow : public std::enable_shared_from_this<WriteWindow> {
 // A viewer's sink on one WebSocket: output as binary messages, events as JSON text.
 class WebSocketSink final : public pty::ViewerSink {
  public:
-  WebSocketSink(std::shared_ptr<net::WebSocket> ws, asio::any_io_executor ex, std::size_t mark)
-      : ws_(std::move(ws)), window_(std::make_shared<WriteWindow>(ex, mark)) {}
+  WebSocketSink(std::shared_ptr<net::WebSocket> ws, asio::any_io_executor ex, std::size_t mark,
+                Tracer* tracer)
+      : ws_(std::move(ws)), window_(std::make_shared<WriteWindow>(ex, mark, tracer)) {}
 
   asio::awaitable<Status> Send(pty::Frame frame) override {
-    if (frame.type == pty::FrameType::kOutput) co_return co_await window_->Send(*ws_, std::move(frame.data));
+    if (frame.type == pty::FrameType::kOutput) {
+      co_return co_await window_->Send(*ws_, std::move(frame.data), frame.session);
+    }
     Status st = ws_->Send(codesphere::AsBytes(pty::BrowserEventJson(frame)), net::MessageKind::kText);
     if (frame.type == pty::FrameType::kDetach) ws_->Close(net::CloseCode::kGoingAway, "closed");
     co_return st;
@@ -175,8 +231,8 @@ class WebSocketSink final : public pty::ViewerSink {
 class WebSocketFrameTransport final : public pty::FrameTransport {
  public:
   WebSocketFrameTransport(std::shared_ptr<net::WebSocket> ws, asio::any_io_executor ex,
-                          std::size_t mark)
-      : ws_(std::move(ws)), window_(std::make_shared<WriteWindow>(ex, mark)) {}
+                          std::size_t mark, Tracer* tracer)
+      : ws_(std::move(ws)), window_(std::make_shared<WriteWindow>(ex, mark, tracer)) {}
   asio::awaitable<Status> Write(Bytes frame) override {
     co_return co_await window_->Send(*ws_, std::move(frame));
   }
@@ -207,13 +263,31 @@ bool QueryDimension(std::string_view query, std::string_view key, std::uint16_t&
 class TerminalServer {
  public:
   TerminalServer(asio::io_context& io, Flags flags)
-      : io_(io), flags_(std::move(flags)), mux_(io.get_executor(), MuxOptions(flags_)) {}
+      : io_(io),
+        flags_(std::move(flags)),
+        tracer_(flags_.trace.empty() ? nullptr : std::make_unique<Tracer>(flags_.trace)),
+        mux_(io.get_executor(), MuxOptions(flags_, tracer_.get())) {}
 
-  static pty::MultiplexerOptions MuxOptions(const Flags& f) {
+  static pty::MultiplexerOptions MuxOptions(const Flags& f, Tracer* tracer) {
     pty::MultiplexerOptions o;
     o.scrollback_bytes = f.scrollback;
     o.max_read_bytes = f.max_read;
+    if (tracer != nullptr) {
+      o.trace = [tracer](pty::TracePoint point, pty::SessionId session, std::size_t bytes) {
+        tracer->Record(point == pty::TracePoint::kInputWritten ? "input"
+                       : point == pty::TracePoint::kOutputRead ? "read"
+                                                                : "send",
+                       session, bytes);
+      };
+    }
     return o;
+  }
+
+  // Writes the --trace file, if any.
+  void WriteTrace() {
+    if (tracer_ != nullptr && !tracer_->Write()) {
+      std::fprintf(stderr, "codesphere-term: cannot write the trace to %s\n", flags_.trace.c_str());
+    }
   }
 
   Status Start() {
@@ -332,7 +406,10 @@ class TerminalServer {
     }
     auto handlers = net::WebSocketHandlers{
         [this](net::WebSocket& ws, ByteSpan data, net::MessageKind) {
-          asio::post(mux_.get_executor(), [this, id = ws.id(), bytes = Bytes(data.begin(), data.end())] {
+          if (tracer_ != nullptr) tracer_->Record("in", ws.id(), data.size());
+          // defer, not post: run it on this io thread once the socket's handler returns,
+          // instead of waking the other thread (a keystroke would wait for its wake-up).
+          asio::defer(mux_.get_executor(), [this, id = ws.id(), bytes = Bytes(data.begin(), data.end())] {
             OnMessage(id, bytes);
           });
         },
@@ -374,14 +451,16 @@ class TerminalServer {
     Connection& c = connections_[ws->id()];
     if (kind == Kind::kMux) {
       c.mux = std::make_unique<pty::MuxConnection>(
-          mux_, std::make_shared<WebSocketFrameTransport>(ws, mux_.get_executor(), flags_.max_queue));
+          mux_, std::make_shared<WebSocketFrameTransport>(ws, mux_.get_executor(), flags_.max_queue,
+                                                         tracer_.get()));
       sockets_[ws->id()] = ws;
       return;
     }
     auto id = kind == Kind::kNamed ? NamedSession(name, size) : NewSession(size, true);
     codesphere::Result<std::unique_ptr<pty::Viewer>> viewer =
         id.ok() ? mux_.Attach(*id, pty::ViewerOptions{role, size, true},
-                              std::make_shared<WebSocketSink>(ws, mux_.get_executor(), flags_.max_queue))
+                              std::make_shared<WebSocketSink>(ws, mux_.get_executor(), flags_.max_queue,
+                                                               tracer_.get()))
                 : codesphere::Result<std::unique_ptr<pty::Viewer>>(id.error());
     if (!viewer.ok()) {
       (void)ws->Send(codesphere::AsBytes(pty::BrowserEventJson(pty::Frame::Error(0, viewer.error()))),
@@ -423,6 +502,7 @@ class TerminalServer {
 
   asio::io_context& io_;
   Flags flags_;
+  std::unique_ptr<Tracer> tracer_;  // before mux_: its trace hook points here
   pty::Multiplexer mux_;
   std::unique_ptr<net::Server> server_;
   // Multiplexer strand only:
@@ -455,5 +535,6 @@ int main(int argc, char** argv) {
   for (int i = 1; i < flags.threads; ++i) extra.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : extra) t.join();
+  server.WriteTrace();
   return 0;
 }

@@ -131,6 +131,10 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
     asio::co_spawn(executor, WaitLoop(self), asio::detached);
   }
 
+  void Trace(TracePoint point, std::size_t bytes) const {
+    if (mux.trace) mux.trace(point, id, bytes);
+  }
+
   // --- output ---
 
   bool AllViewersBehind() const {
@@ -162,6 +166,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
         break;
       }
       self->ring.Commit(*n);
+      self->Trace(TracePoint::kOutputRead, *n);
       // Adapt the read size: big while output streams, small (less memory) when idle.
       const std::size_t max_read = std::max(kMinReadHint, self->mux.max_read_bytes);
       self->read_hint = *n == span.size() ? std::min(max_read, self->read_hint * 2)
@@ -208,6 +213,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
       if (v->cursor < self->ring.end()) {
         Bytes chunk;
         const std::size_t n = self->ring.CopyOut(v->cursor, max_frame, chunk);
+        self->Trace(TracePoint::kOutputSent, n);
         const Status st = co_await v->sink->Send(Frame::Output(self->id, std::move(chunk)));
         if (!st.ok()) break;
         v->cursor += n;
@@ -230,6 +236,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
       Bytes data = std::move(self->input.front());
       self->input.pop_front();
       const Status st = co_await self->pty->Write(data);
+      self->Trace(TracePoint::kInputWritten, data.size());
       self->input_bytes -= data.size();
       if (!st.ok()) break;
     }

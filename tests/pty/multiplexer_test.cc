@@ -4,7 +4,9 @@
 
 #include <csignal>
 #include <cstring>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -289,6 +291,32 @@ TEST_F(MultiplexerTest, InputForAProgramThatDoesNotReadIsBounded) {
   pty_->Unblock();
   ASSERT_TRUE(Until([&] { return pty_->input.size() == 600; }));
   ASSERT_OK(v->Input(Bytes(600, 'c')));
+}
+
+TEST_F(MultiplexerTest, TraceObservesInputAndOutputPaths) {
+  struct Event {
+    TracePoint point;
+    SessionId session;
+    std::size_t bytes;
+  };
+  std::vector<Event> events;
+  options_.trace = [&](TracePoint p, SessionId s, std::size_t n) { events.push_back({p, s, n}); };
+  mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_);
+  const SessionId id = NewFakeSession();
+  auto sink = NewSink();
+  auto viewer = AttachOk(id, sink);
+  ASSERT_OK(viewer->Input(AsBytes("ab")));
+  ASSERT_TRUE(Until([&] { return pty_->input == "ab"; }));
+  pty_->Output("hello");
+  ASSERT_TRUE(Until([&] { return sink->output == "hello"; }));
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].point, TracePoint::kInputWritten);
+  EXPECT_EQ(events[1].point, TracePoint::kOutputRead);
+  EXPECT_EQ(events[2].point, TracePoint::kOutputSent);
+  for (const Event& e : events) EXPECT_EQ(e.session, id);
+  EXPECT_EQ(events[0].bytes, 2u);
+  EXPECT_EQ(events[1].bytes, 5u);
+  EXPECT_EQ(events[2].bytes, 5u);
 }
 
 TEST_F(MultiplexerTest, LimitsAndUnknownSessions) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,13 @@ class ViewerSink {
   virtual asio::awaitable<Status> Send(Frame frame) = 0;
 };
 
+// Points on a session's paths that `MultiplexerOptions::trace` observes.
+enum class TracePoint : std::uint8_t {
+  kInputWritten = 1,  // a viewer's input was written to the PTY
+  kOutputRead = 2,    // a batch of output was read from the PTY into the scrollback
+  kOutputSent = 3,    // a frame of output was handed to a viewer's sink
+};
+
 // Options of a `Multiplexer`.
 struct MultiplexerOptions {
   // Scrollback ring per session, replayed on attach. Memory grows with use up to this.
@@ -74,6 +82,9 @@ struct MultiplexerOptions {
   // After the process exits, how long to wait for the rest of its output (other processes
   // may still hold the terminal) before hanging up. Default: 1 s.
   std::chrono::milliseconds exit_drain_timeout{1000};
+  // Observes the input and output paths (called on the executor, so keep it cheap), for
+  // latency breakdowns: `codesphere-term --trace`, bench/pty. Default: none.
+  std::function<void(TracePoint, SessionId, std::size_t bytes)> trace;
 };
 
 // What a session is created with.
