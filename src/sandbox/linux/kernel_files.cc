@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "codesphere/sandbox/unique_fd.h"
@@ -34,18 +33,6 @@ Result<std::string> ReadKernelFile(const std::string& path) {
   while ((n = read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
   if (n < 0) return ErrnoToStatus(errno, "read " + path);
   return out;
-}
-
-Status MakeDirs(const std::string& path) {
-  for (size_t pos = 1; pos <= path.size(); ++pos) {
-    if (pos == path.size() || path[pos] == '/') {
-      std::string prefix = path.substr(0, pos);
-      if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
-        return ErrnoToStatus(errno, "mkdir " + prefix);
-      }
-    }
-  }
-  return OkStatus();
 }
 
 }  // namespace codesphere::sandbox::internal

@@ -19,7 +19,5 @@ Status WriteKernelFile(const std::string& path, const std::string& value);
 Status WriteProcFile(pid_t pid, const std::string& name, const std::string& value);
 // Reads the whole file.
 Result<std::string> ReadKernelFile(const std::string& path);
-// mkdir -p for a host path the supervisor controls (0755; existing directories are fine).
-Status MakeDirs(const std::string& path);
 
 }  // namespace codesphere::sandbox::internal

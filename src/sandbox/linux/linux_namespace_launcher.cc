@@ -21,6 +21,7 @@
 
 #include "codesphere/base/check.h"
 #include "codesphere/base/log.h"
+#include "codesphere/base/safe_path.h"
 #include "codesphere/base/status_macros.h"
 #include "codesphere/sandbox/safe_file.h"
 #include "codesphere/sandbox/workspace_volume.h"
@@ -345,8 +346,8 @@ Result<std::shared_ptr<LauncherCore>> MakeCore(const LinuxNamespaceLauncherOptio
   auto core = std::make_shared<LauncherCore>(options);
   CODESPHERE_ASSIGN_OR_RETURN(core->cgroups, internal::DetectCgroups(options.cgroup_parent));
   CODESPHERE_ASSIGN_OR_RETURN(core->seccomp, internal::BuildSeccompDenyList());
-  CODESPHERE_RETURN_IF_ERROR(internal::MakeDirs(options.staging_dir));
-  CODESPHERE_RETURN_IF_ERROR(internal::MakeDirs(options.id_lock_dir));
+  CODESPHERE_RETURN_IF_ERROR(MakeDirectories(options.staging_dir));
+  CODESPHERE_RETURN_IF_ERROR(MakeDirectories(options.id_lock_dir));
   core->cap_last = internal::ReadCapLastCap();
   int fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoToStatus(errno, "open /proc/self/ns/pid");

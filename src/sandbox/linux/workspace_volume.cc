@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "codesphere/base/log.h"
+#include "codesphere/base/safe_path.h"
 #include "codesphere/base/status_macros.h"
 #include "codesphere/sandbox/unique_fd.h"
 #include "sandbox/linux/kernel_files.h"
@@ -332,8 +333,8 @@ Registry& GetRegistry() {
 
 Result<std::unique_ptr<LoopWorkspaceVolume>> MountLocked(const WorkspaceVolumeOptions& o,
                                                          uint64_t size) {
-  CODESPHERE_RETURN_IF_ERROR(internal::MakeDirs(o.image.substr(0, o.image.rfind('/'))));
-  CODESPHERE_RETURN_IF_ERROR(internal::MakeDirs(o.mount_point));
+  CODESPHERE_RETURN_IF_ERROR(MakeDirectories(o.image.substr(0, o.image.rfind('/'))));
+  CODESPHERE_RETURN_IF_ERROR(MakeDirectories(o.mount_point));
   struct stat mp, parent;
   if (lstat(o.mount_point.c_str(), &mp) != 0) return ErrnoToStatus(errno, "stat " + o.mount_point);
   if (!S_ISDIR(mp.st_mode)) {
