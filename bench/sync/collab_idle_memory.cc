@@ -63,6 +63,7 @@ struct Args {
 struct Sample {
   double rss_kb = 0;
   double heap_kb = 0;  // malloc in use (all arenas + mmapped chunks)
+  double free_kb = 0;  // malloc free space held (all arenas): fragmentation and top pad
 };
 
 Sample Measure() {
@@ -75,6 +76,7 @@ Sample Measure() {
   s.rss_kb = static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1024.0;
   struct mallinfo2 mi = mallinfo2();
   s.heap_kb = static_cast<double>(mi.uordblks + mi.hblkhd) / 1024.0;
+  s.free_kb = static_cast<double>(mi.fordblks) / 1024.0;
   return s;
 }
 
@@ -217,11 +219,13 @@ void Report(const Args& args, const Sample& before, const Sample& idle, int conn
       "{\"mode\":\"%s\",\"store\":\"%s\",\"rooms\":%d,\"connections\":%d,\"connected\":%d,"
       "\"threads\":%d,\"rss_before_kb\":%.0f,\"rss_idle_kb\":%.0f,"
       "\"rss_per_room_kb\":%.2f,\"rss_per_connection_kb\":%.2f,"
-      "\"heap_per_room_kb\":%.2f,\"heap_per_connection_kb\":%.2f}\n",
+      "\"heap_per_room_kb\":%.2f,\"heap_per_connection_kb\":%.2f,"
+      "\"malloc_free_per_room_kb\":%.2f}\n",
       args.mode.c_str(), args.memory ? "memory" : "file", args.rooms,
       args.rooms * args.clients, connected, args.threads, before.rss_kb, idle.rss_kb,
       (idle.rss_kb - before.rss_kb) / rooms, (idle.rss_kb - before.rss_kb) / conns,
-      (idle.heap_kb - before.heap_kb) / rooms, (idle.heap_kb - before.heap_kb) / conns);
+      (idle.heap_kb - before.heap_kb) / rooms, (idle.heap_kb - before.heap_kb) / conns,
+      (idle.free_kb - before.free_kb) / rooms);
   std::fflush(stdout);
 }
 

@@ -6,9 +6,8 @@
 // the parsed handshake kept for the connection's life) by a few dozen bytes of state: an idle
 // connection holds no buffer here, and a partial frame is kept only until it completes.
 
-#include <openssl/sha.h>
-
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -61,6 +60,62 @@ void Unmask(const char* payload, std::size_t n, const std::uint8_t* mask, std::s
   for (std::size_t i = 0; i < n; ++i) {
     dst[i] = static_cast<char>(static_cast<std::uint8_t>(payload[i]) ^ mask[(offset + i) & 3]);
   }
+}
+
+// SHA-1 (FIPS 180-4 §6.1), for the handshake's accept key only (RFC 6455 §4.2.2 fixes the
+// hash; it protects nothing). Our own 40 lines rather than OpenSSL's: the first SHA1() call of
+// OpenSSL 3 initializes its provider machinery, 2.3 MB of resident memory for one 60-byte hash.
+std::array<std::uint8_t, 20> Sha1(std::string_view data) {
+  std::uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
+  auto rotl = [](std::uint32_t x, int n) { return (x << n) | (x >> (32 - n)); };
+  // Message + 0x80 + zero padding + 64-bit big-endian bit length, in 64-byte blocks.
+  std::string msg(data);
+  const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
+  msg.push_back(static_cast<char>(0x80));
+  while (msg.size() % 64 != 56) msg.push_back('\0');
+  for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+  for (std::size_t block = 0; block < msg.size(); block += 64) {
+    std::uint32_t w[80];
+    for (int t = 0; t < 16; ++t) {
+      const auto* b = reinterpret_cast<const std::uint8_t*>(msg.data() + block + 4 * t);
+      w[t] = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+             (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]};
+    }
+    for (int t = 16; t < 80; ++t) w[t] = rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
+    std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
+    for (int t = 0; t < 80; ++t) {
+      std::uint32_t f, k;
+      if (t < 20) {
+        f = (b & c) | (~b & d);
+        k = 0x5A827999;
+      } else if (t < 40) {
+        f = b ^ c ^ d;
+        k = 0x6ED9EBA1;
+      } else if (t < 60) {
+        f = (b & c) | (b & d) | (c & d);
+        k = 0x8F1BBCDC;
+      } else {
+        f = b ^ c ^ d;
+        k = 0xCA62C1D6;
+      }
+      std::uint32_t temp = rotl(a, 5) + f + e + k + w[t];
+      e = d;
+      d = c;
+      c = rotl(b, 30);
+      b = a;
+      a = temp;
+    }
+    h[0] += a;
+    h[1] += b;
+    h[2] += c;
+    h[3] += d;
+    h[4] += e;
+  }
+  std::array<std::uint8_t, 20> out;
+  for (int i = 0; i < 5; ++i) {
+    for (int j = 0; j < 4; ++j) out[4 * i + j] = static_cast<std::uint8_t>(h[i] >> (24 - 8 * j));
+  }
+  return out;
 }
 
 std::string Base64(const std::uint8_t* data, std::size_t n) {
@@ -456,10 +511,8 @@ class ServerEngine final : public WebSocketEngine {
 
 std::string WebSocketAcceptKey(const std::string& key) {
   static constexpr char kGuid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-  std::string input = key + kGuid;
-  std::uint8_t digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  return Base64(digest, sizeof(digest));
+  std::array<std::uint8_t, 20> digest = Sha1(key + kGuid);
+  return Base64(digest.data(), digest.size());
 }
 
 std::unique_ptr<WebSocketEngine> NewServerEngine(WebSocketEngineEvents* events,

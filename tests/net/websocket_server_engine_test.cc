@@ -92,6 +92,10 @@ class WebSocketServerEngineTest : public ::testing::Test {
 TEST_F(WebSocketServerEngineTest, AnswersWithTheRfcAcceptKey) {
   // The example of RFC 6455 §1.3.
   EXPECT_EQ(WebSocketAcceptKey("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+  // More vectors (Python hashlib): another key, an empty one, and one spanning two SHA-1 blocks.
+  EXPECT_EQ(WebSocketAcceptKey("x3JJHMbDL1EzLkh9GBhXDw=="), "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+  EXPECT_EQ(WebSocketAcceptKey(""), "Kfh9QIsMVZcl6xEPYxPHzW8SZ8w=");
+  EXPECT_EQ(WebSocketAcceptKey(std::string(100, 'a')), "+taVhj8zzaJPYE6HHo1ugamK/Ug=");
   EXPECT_EQ(handshake_.rfind("HTTP/1.1 101 Switching Protocols\r\n", 0), 0u);
   EXPECT_NE(handshake_.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
             std::string::npos);
