@@ -29,18 +29,20 @@ ZSTD_DCtx* ThreadDCtx() {
   return ctx.get();
 }
 
-// Large chunks are first probed with a sample from their middle: when the sample does not
-// shrink by 2 %, the chunk is stored raw without compressing all of it (random and already
-// compressed data made up a tenth of a save's CPU time otherwise).
-constexpr std::size_t kProbeMinSize = 128 << 10;
-constexpr std::size_t kProbeSize = 16 << 10;
+// Chunks of 32 KiB or more are first probed with a sample from their middle (a quarter of the
+// chunk, at most 16 KiB): when the sample does not shrink by 2 %, the chunk is stored raw
+// without compressing all of it (random and already compressed data made up a tenth of a
+// save's CPU time otherwise).
+constexpr std::size_t kProbeMinSize = 32 << 10;
+constexpr std::size_t kProbeMaxSample = 16 << 10;
 
 bool LooksCompressible(ByteSpan plaintext) {
   if (plaintext.size() < kProbeMinSize) return true;
-  thread_local std::uint8_t out[ZSTD_COMPRESSBOUND(kProbeSize)];
-  const std::uint8_t* sample = plaintext.data() + (plaintext.size() - kProbeSize) / 2;
-  std::size_t n = ZSTD_compressCCtx(ThreadCCtx(), out, sizeof(out), sample, kProbeSize, 1);
-  return !ZSTD_isError(n) && n < kProbeSize - kProbeSize / 50;
+  const std::size_t sample_size = std::min(kProbeMaxSample, plaintext.size() / 4);
+  thread_local std::uint8_t out[ZSTD_COMPRESSBOUND(kProbeMaxSample)];
+  const std::uint8_t* sample = plaintext.data() + (plaintext.size() - sample_size) / 2;
+  std::size_t n = ZSTD_compressCCtx(ThreadCCtx(), out, sizeof(out), sample, sample_size, 1);
+  return !ZSTD_isError(n) && n < sample_size - sample_size / 50;
 }
 
 void Derive(const Bytes& key, std::string_view label, std::array<std::uint8_t, 32>& out) {

@@ -1,6 +1,8 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 #include "filesync/pack_buffer.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -10,12 +12,19 @@
 namespace codesphere::filesync::internal {
 namespace {
 
+// Buffers of a few MiB or more are backed by transparent huge pages where the kernel offers
+// them (madvise mode): an O_DIRECT write of a pack then needs 4 device requests per 16 MiB
+// instead of 16 (virtio-blk takes 254 segments per request, one per discontiguous 4 KiB page),
+// and every request is a VM exit here.
+constexpr std::size_t kHugePage = 2 << 20;
+
 std::uint8_t* AllocateAligned(std::size_t size) {
   void* p = nullptr;
+  const std::size_t align = size >= 2 * kHugePage ? kHugePage : PackBuffer::kAlignment;
   // Rounded up to whole pages: aligned_alloc wants a multiple of the alignment.
-  size = (std::max<std::size_t>(size, 1) + PackBuffer::kAlignment - 1) / PackBuffer::kAlignment *
-         PackBuffer::kAlignment;
-  CODESPHERE_CHECK_MSG(::posix_memalign(&p, PackBuffer::kAlignment, size) == 0, "out of memory");
+  size = (std::max<std::size_t>(size, 1) + align - 1) / align * align;
+  CODESPHERE_CHECK_MSG(::posix_memalign(&p, align, size) == 0, "out of memory");
+  if (align == kHugePage) ::madvise(p, size, MADV_HUGEPAGE);  // Best effort.
   return static_cast<std::uint8_t*>(p);
 }
 
