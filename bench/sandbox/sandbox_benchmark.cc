@@ -5,7 +5,8 @@
 //    fresh /proc and /dev) against `bwrap --unshare-all --die-with-parent --new-session`
 //    with an equivalent root; p50/p99 as counters;
 //  - spawning into an already running sandbox;
-//  - 200 idle sandboxes: memory per sandbox and the time to stop them all.
+//  - 200 idle sandboxes: memory per sandbox and the time to stop them all;
+//  - a capped workspace (workspace volume) per Start, and creating a volume.
 // Needs root; the benchmarks skip with an error otherwise.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include "codesphere/sandbox/launcher.h"
 #include "codesphere/sandbox/linux_namespace_launcher.h"
 #include "codesphere/sandbox/spec.h"
+#include "codesphere/sandbox/workspace_volume.h"
 
 extern char** environ;
 
@@ -86,15 +88,12 @@ Status RunTrue(Sandbox& sandbox) {
   return OkStatus();
 }
 
-// Fresh sandbox per iteration: Start + spawn /bin/true + exit status. Stop is timed apart.
-void BM_Sandbox_SpawnToExit(benchmark::State& state) {
-  Launcher* launcher = SharedLauncher();
-  if (launcher == nullptr) return state.SkipWithError("LinuxNamespaceLauncher unavailable");
-  const Spec spec = BenchSpec();
+// Per iteration: Start(spec) + spawn /bin/true + exit status (timed), then Stop (timed apart).
+void TimeStartSpawnStop(benchmark::State& state, Launcher& launcher, const Spec& spec) {
   std::vector<double> ms, stop_ms;
   for (auto _ : state) {
     auto start = Clock::now();
-    auto sandbox = launcher->Start(spec);
+    auto sandbox = launcher.Start(spec);
     if (!sandbox.ok()) return state.SkipWithError(sandbox.error().ToString().c_str());
     if (Status s = RunTrue(**sandbox); !s.ok()) return state.SkipWithError(s.ToString().c_str());
     double elapsed = MillisSince(start);
@@ -107,6 +106,13 @@ void BM_Sandbox_SpawnToExit(benchmark::State& state) {
   ReportPercentiles(state, ms);
   std::sort(stop_ms.begin(), stop_ms.end());
   state.counters["stop_p50_ms"] = stop_ms[stop_ms.size() / 2];
+}
+
+// Fresh sandbox per iteration: Start + spawn /bin/true + exit status. Stop is timed apart.
+void BM_Sandbox_SpawnToExit(benchmark::State& state) {
+  Launcher* launcher = SharedLauncher();
+  if (launcher == nullptr) return state.SkipWithError("LinuxNamespaceLauncher unavailable");
+  TimeStartSpawnStop(state, *launcher, BenchSpec());
 }
 BENCHMARK(BM_Sandbox_SpawnToExit)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
 
@@ -128,6 +134,69 @@ void BM_Sandbox_SpawnIntoRunning(benchmark::State& state) {
   (*sandbox)->Stop().ok();
 }
 BENCHMARK(BM_Sandbox_SpawnIntoRunning)->UseManualTime()->Iterations(200)->Unit(benchmark::kMillisecond);
+
+// A capped workspace (RootFs::workspace_size_bytes, 1 GiB). Unheld (range 0): each Start
+// mounts the volume (e2fsck -p, loop device, mount) because no one else holds it, and Stop
+// unmounts it. Held (range 1): the platform holds the volume, as it should while a project
+// is open, and Start only takes a reference. Compare with BM_Sandbox_SpawnToExit.
+void BM_Sandbox_SpawnToExitCappedWorkspace(benchmark::State& state) {
+  const bool held = state.range(0) == 1;
+  Launcher* launcher = SharedLauncher();
+  if (launcher == nullptr) return state.SkipWithError("LinuxNamespaceLauncher unavailable");
+  if (Status s = ProbeWorkspaceVolumeSupport(); !s.ok()) {
+    return state.SkipWithError(s.ToString().c_str());
+  }
+  const std::string base = Workspace() + "-capped";
+  Spec spec = BenchSpec();
+  spec.rootfs.workspace = base + "/ws";
+  spec.rootfs.workspace_image = base + "/ws.img";
+  spec.rootfs.workspace_size_bytes = 1ull << 30;
+  std::shared_ptr<WorkspaceVolume> holder;
+  if (held) {
+    auto volume = MountWorkspaceVolumeForSpec(spec);
+    if (!volume.ok()) return state.SkipWithError(volume.error().ToString().c_str());
+    holder = std::move(*volume);
+  }
+  TimeStartSpawnStop(state, *launcher, spec);
+  holder.reset();
+  unlink(spec.rootfs.workspace_image.c_str());
+  rmdir(spec.rootfs.workspace.c_str());
+  rmdir(base.c_str());
+}
+BENCHMARK(BM_Sandbox_SpawnToExitCappedWorkspace)
+    ->Arg(0)
+    ->Arg(1)
+    ->UseManualTime()
+    ->Iterations(50)
+    ->Unit(benchmark::kMillisecond);
+
+// Creating a workspace volume: a sparse 1 GiB image, mke2fs, loop device, mount (then
+// unmount and delete, untimed).
+void BM_WorkspaceVolume_Create(benchmark::State& state) {
+  if (Status s = ProbeWorkspaceVolumeSupport(); !s.ok()) {
+    return state.SkipWithError(s.ToString().c_str());
+  }
+  const std::string base = Workspace() + "-volume";
+  WorkspaceVolumeOptions options;
+  options.image = base + "/ws.img";
+  options.mount_point = base + "/ws";
+  options.size_bytes = 1ull << 30;
+  std::vector<double> ms;
+  for (auto _ : state) {
+    auto start = Clock::now();
+    auto volume = MountWorkspaceVolume(options);
+    if (!volume.ok()) return state.SkipWithError(volume.error().ToString().c_str());
+    double elapsed = MillisSince(start);
+    volume->reset();
+    unlink(options.image.c_str());
+    state.SetIterationTime(elapsed / 1000.0);
+    ms.push_back(elapsed);
+  }
+  ReportPercentiles(state, ms);
+  rmdir(options.mount_point.c_str());
+  rmdir(base.c_str());
+}
+BENCHMARK(BM_WorkspaceVolume_Create)->UseManualTime()->Iterations(30)->Unit(benchmark::kMillisecond);
 
 // The anchor: bubblewrap with all namespaces and an equivalent root (read-only /usr and the
 // merged-/usr symlinks, certs, alternatives, ld.so.cache, fresh /proc, minimal /dev, tmpfs
