@@ -4,6 +4,10 @@
 // linux/linux_namespace_launcher_test.cc).
 #include "tests/sandbox/launcher_conformance.h"
 
+#include <sys/stat.h>
+
+#include "codesphere/sandbox/workspace_volume.h"
+
 namespace codesphere::sandbox::testing {
 
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(LauncherConformanceTest);
@@ -134,6 +138,28 @@ TEST_P(LauncherConformanceTest, RunsInTheWorkspace) {
   std::string text;
   std::getline(created, text);
   EXPECT_EQ(text, "made");
+}
+
+// RootFs::workspace_size_bytes: the workspace is a volume of that size while the sandbox
+// runs (both launchers: it is a host mount), and unmounted after Stop.
+TEST_P(LauncherConformanceTest, CappedWorkspaceFillsUpAtItsSize) {
+  if (Status s = ProbeWorkspaceVolumeSupport(); !s.ok()) {
+    GTEST_SKIP() << "workspace volumes unavailable: " << s;
+  }
+  codesphere::testing::TempDir images("codesphere-images-");
+  spec_.rootfs.workspace_size_bytes = 16ull << 20;
+  spec_.rootfs.workspace_image = (images.path() / "ws.img").string();
+  Start();
+  struct stat ws, parent;
+  ASSERT_EQ(stat(workspace_.path().c_str(), &ws), 0);
+  ASSERT_EQ(stat(workspace_.path().parent_path().c_str(), &parent), 0);
+  EXPECT_NE(ws.st_dev, parent.st_dev) << "the workspace is not the volume";
+  RunOutput out = Run({"sh", "-c", "head -c 32M /dev/zero > big"});
+  EXPECT_FALSE(out.status.success());
+  EXPECT_NE(out.stderr_data.find("No space left"), std::string::npos) << out.stderr_data;
+  StopAndCheck();
+  ASSERT_EQ(stat(workspace_.path().c_str(), &ws), 0);
+  EXPECT_EQ(ws.st_dev, parent.st_dev) << "the volume outlived the sandbox";
 }
 
 TEST_P(LauncherConformanceTest, RunReturnsWhenTheProcessExitsEvenIfAChildHoldsItsPipes) {

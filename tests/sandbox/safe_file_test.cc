@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "codesphere/base/safe_path.h"
 #include "tests/sandbox/sandbox_test_util.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -30,6 +31,9 @@ class SafeDirTest : public ::testing::Test {
     ASSERT_OK(dir);
     dir_.emplace(std::move(*dir));
   }
+
+  void TearDown() override { DisableOpenat2ForTest(false); }
+  void ExpectPlantedSymlinksNeverRedirect();
 
   TempDir root_;
   TempDir outside_;
@@ -76,7 +80,8 @@ TEST_F(SafeDirTest, RejectsBadPaths) {
   EXPECT_THAT(dir_->ReadFile("big", 10), StatusIs(StatusCode::kResourceExhausted));
 }
 
-TEST_F(SafeDirTest, PlantedSymlinksNeverRedirect) {
+// Every SafeDir operation with links planted at a file, a directory and "/".
+void SafeDirTest::ExpectPlantedSymlinksNeverRedirect() {
   fs::create_symlink(canary_.path(), root_.path() / "file-link");
   fs::create_symlink(outside_.path(), root_.path() / "dir-link");
   fs::create_symlink("/", root_.path() / "root-link");
@@ -97,6 +102,15 @@ TEST_F(SafeDirTest, PlantedSymlinksNeverRedirect) {
   ASSERT_OK(dir_->RemoveAll("root-link"));
   canary_.ExpectIntact();
   EXPECT_TRUE(fs::exists(outside_.path()));
+}
+
+TEST_F(SafeDirTest, PlantedSymlinksNeverRedirect) { ExpectPlantedSymlinksNeverRedirect(); }
+
+// The same where openat2 is missing: base/safe_path.h walks with O_NOFOLLOW instead.
+TEST_F(SafeDirTest, PlantedSymlinksNeverRedirectWithoutOpenat2) {
+  DisableOpenat2ForTest(true);
+  ExpectPlantedSymlinksNeverRedirect();
+  DisableOpenat2ForTest(false);
 }
 
 TEST_F(SafeDirTest, PlantedHardLinksAreReplacedNotWrittenThrough) {
