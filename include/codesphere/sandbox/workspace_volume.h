@@ -24,13 +24,20 @@ struct WorkspaceVolumeOptions {
   // ext4) when missing. Must not lie inside `mount_point`.
   std::string image;
   // Host directory the file system is mounted on (absolute, normalized): the workspace.
-  // Created when missing. When the image is new, it must be empty (files there would be
-  // hidden under the mount): kFailedPrecondition otherwise.
+  // Created when missing. When the image is new and the directory holds files, see
+  // `move_existing_files`.
   std::string mount_point;
   // The cap: the file system's size in bytes, at least 16 MiB, rounded up to 1 MiB. An
   // existing image of another size is grown or shrunk (offline: only while not mounted;
   // shrinking below what the files need fails with kResourceExhausted). Default: 0 (invalid).
   uint64_t size_bytes = 0;
+  // When the image is new and `mount_point` already holds files: move them into the new
+  // volume (copied without following symlinks, with modes, owners and times; the image is
+  // committed only once the copy is complete, then the originals are removed), or, when
+  // they do not fit, fail with kResourceExhausted leaving them untouched. Without it such a
+  // directory is kFailedPrecondition (its files would be hidden under the mount).
+  // Default: false (`MountWorkspaceVolumeForSpec` sets it).
+  bool move_existing_files = false;
   // Owner of the file system's root directory when the image is created. Default: 0/0.
   uid_t owner_uid = 0;
   gid_t owner_gid = 0;

@@ -27,9 +27,11 @@
 #include <mutex>
 #include <vector>
 
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/log.h"
 #include "codesphere/base/safe_path.h"
 #include "codesphere/base/status_macros.h"
+#include "codesphere/sandbox/safe_file.h"
 #include "codesphere/sandbox/unique_fd.h"
 #include "sandbox/linux/kernel_files.h"
 
@@ -159,32 +161,28 @@ Status CheckImage(const std::string& image, bool force) {
   return ToolFailed("e2fsck " + image, r);
 }
 
-// Creates `image` as a fresh file system of `size` bytes: formatted under a temporary name
-// and renamed into place, so a crash never leaves a half-made image behind.
-Status CreateImage(const WorkspaceVolumeOptions& o, uint64_t size) {
-  std::string tmp = o.image + ".partial";
-  unlink(tmp.c_str());
-  int fd = open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return ErrnoToStatus(errno, "create " + tmp);
+// Formats a fresh file system of `size` bytes into the new file `path` (removed again on
+// failure).
+Status FormatImage(const WorkspaceVolumeOptions& o, uint64_t size, const std::string& path) {
+  unlink(path.c_str());
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return ErrnoToStatus(errno, "create " + path);
   UniqueFd file(fd);
   auto fail = [&](Status s) {
-    unlink(tmp.c_str());
+    unlink(path.c_str());
     return s;
   };
   if (ftruncate(fd, static_cast<off_t>(size)) != 0) {
-    return fail(ErrnoToStatus(errno, "size " + tmp));
+    return fail(ErrnoToStatus(errno, "size " + path));
   }
   auto r = RunTool({"mke2fs", "-t", "ext4", "-q", "-F", "-m", "0", "-L", "workspace", "-E",
                     "root_owner=" + std::to_string(o.owner_uid) + ":" +
                         std::to_string(o.owner_gid) +
                         ",lazy_itable_init=1,lazy_journal_init=1,nodiscard",
-                    tmp});
+                    path});
   if (!r.ok()) return fail(r.error());
-  if (r->exit_code != 0) return fail(ToolFailed("mke2fs " + tmp, *r));
-  if (fsync(fd) != 0) return fail(ErrnoToStatus(errno, "fsync " + tmp));
-  if (rename(tmp.c_str(), o.image.c_str()) != 0) {
-    return fail(ErrnoToStatus(errno, "rename " + tmp));
-  }
+  if (r->exit_code != 0) return fail(ToolFailed("mke2fs " + path, *r));
+  if (fsync(fd) != 0) return fail(ErrnoToStatus(errno, "fsync " + path));
   return OkStatus();
 }
 
@@ -252,22 +250,134 @@ std::string LoopBackingFile(dev_t dev) {
 
 // True when `path` has no entries; an unreadable directory is an error.
 Result<bool> IsEmptyDirectory(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return ErrnoToStatus(errno, "open " + path);
-  DIR* dir = fdopendir(fd);
-  if (dir == nullptr) {
-    close(fd);
-    return ErrnoToStatus(errno, "fdopendir " + path);
-  }
-  bool empty = true;
-  while (struct dirent* e = readdir(dir)) {
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-      empty = false;
-      break;
+  CODESPHERE_ASSIGN_OR_RETURN(SafeDir dir, SafeDir::Open(path));
+  CODESPHERE_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, dir.List(""));
+  return entries.empty();
+}
+
+void CopyAttributes(int fd, const struct stat& st) {
+  // Best effort beyond the content: a file the supervisor cannot chown stays its own.
+  if (fchown(fd, st.st_uid, st.st_gid) != 0) LogDebug("chown while moving into a volume");
+  fchmod(fd, st.st_mode & 07777);
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  futimens(fd, times);
+}
+
+// Copies what is below the directory `src` into the directory `dst`, never following a
+// symlink (links are copied as links): directories, regular files (content, mode, owner,
+// times) and symlinks. Sockets, FIFOs and devices are left out.
+Status CopyTree(int src, int dst, int depth) {
+  if (depth > 256) return ResourceExhaustedError("directory tree too deep to move");
+  int dup_fd = fcntl(src, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return ErrnoToStatus(errno, "dup");
+  CODESPHERE_ASSIGN_OR_RETURN(SafeDir dir, SafeDir::FromFd(UniqueFd(dup_fd)));
+  CODESPHERE_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, dir.List(""));
+  std::vector<char> buf(1 << 20);
+  for (const DirEntry& entry : entries) {
+    const std::string& name = entry.name;
+    struct stat st;
+    if (fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      return ErrnoToStatus(errno, "stat " + name);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (mkdirat(dst, name.c_str(), 0700) != 0) return ErrnoToStatus(errno, "mkdir " + name);
+      UniqueFd from(OpenBeneathRaw(src, name, O_RDONLY | O_DIRECTORY));
+      UniqueFd to(OpenBeneathRaw(dst, name, O_RDONLY | O_DIRECTORY));
+      if (!from.valid() || !to.valid()) return BeneathError(errno, "open", name);
+      CODESPHERE_RETURN_IF_ERROR(CopyTree(from.get(), to.get(), depth + 1));
+      CopyAttributes(to.get(), st);
+    } else if (S_ISREG(st.st_mode)) {
+      UniqueFd from(OpenBeneathRaw(src, name, O_RDONLY | O_NONBLOCK | O_NOCTTY));
+      if (!from.valid()) return BeneathError(errno, "open", name);
+      UniqueFd to(OpenBeneathRaw(dst, name, O_WRONLY | O_CREAT | O_EXCL, 0600));
+      if (!to.valid()) return BeneathError(errno, "create", name);
+      for (;;) {
+        ssize_t n = read(from.get(), buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return ErrnoToStatus(errno, "read " + name);
+        if (n == 0) break;
+        CODESPHERE_RETURN_IF_ERROR(
+            WriteAll(to.get(), ByteSpan(reinterpret_cast<const uint8_t*>(buf.data()),
+                                        static_cast<size_t>(n)),
+                     name));
+      }
+      CopyAttributes(to.get(), st);
+    } else if (S_ISLNK(st.st_mode)) {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat(src, name.c_str(), target, sizeof(target) - 1);
+      if (n < 0) return ErrnoToStatus(errno, "readlink " + name);
+      target[n] = '\0';
+      if (symlinkat(target, dst, name.c_str()) != 0) return ErrnoToStatus(errno, "symlink " + name);
+      fchownat(dst, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+      struct timespec times[2] = {st.st_atim, st.st_mtim};
+      utimensat(dst, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
     }
   }
-  closedir(dir);
-  return empty;
+  return OkStatus();
+}
+
+// A new image for a workspace that already holds files: formatted as `<image>.partial`,
+// mounted on `<image>.staging`, filled with a copy of the files, unmounted; only then
+// renamed to `image` (the commit point: before it, the files are untouched and a crash
+// leaves no image), after which the originals are removed from the host directory.
+Status CreateImageWithExistingFiles(const WorkspaceVolumeOptions& o, uint64_t size) {
+  const std::string partial = o.image + ".partial";
+  const std::string staging = o.image + ".staging";
+  CODESPHERE_RETURN_IF_ERROR(FormatImage(o, size, partial));
+  rmdir(staging.c_str());
+  if (mkdir(staging.c_str(), 0700) != 0) {
+    unlink(partial.c_str());
+    return ErrnoToStatus(errno, "mkdir " + staging);
+  }
+  bool mounted = false;
+  auto cleanup = [&](Status s) {
+    if (mounted) umount2(staging.c_str(), UMOUNT_NOFOLLOW);
+    rmdir(staging.c_str());
+    unlink(partial.c_str());
+    return s;
+  };
+  {
+    int fd = open(partial.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return cleanup(ErrnoToStatus(errno, "open " + partial));
+    UniqueFd image(fd);
+    auto loop = AttachLoop(image.get(), partial);
+    if (!loop.ok()) return cleanup(loop.error());
+    if (mount(loop->second.c_str(), staging.c_str(), "ext4", kMountFlags, "") != 0) {
+      return cleanup(ErrnoToStatus(errno, "mount " + loop->second + " on " + staging));
+    }
+    mounted = true;
+  }
+  rmdir((staging + "/lost+found").c_str());
+  Status copied;
+  {
+    auto from = OpenDirectory(o.mount_point, false);
+    auto to = OpenDirectory(staging, false);
+    if (!from.ok()) return cleanup(from.error());
+    if (!to.ok()) return cleanup(to.error());
+    copied = CopyTree(from->get(), to->get(), 0);
+    struct stat st;
+    if (copied.ok() && fstat(from->get(), &st) == 0) CopyAttributes(to->get(), st);
+  }
+  if (!copied.ok()) {
+    return cleanup(copied.WithContext("moving the files of " + o.mount_point + " into its volume"));
+  }
+  if (umount2(staging.c_str(), UMOUNT_NOFOLLOW) != 0) {
+    return cleanup(ErrnoToStatus(errno, "unmount " + staging));
+  }
+  mounted = false;
+  rmdir(staging.c_str());
+  if (rename(partial.c_str(), o.image.c_str()) != 0) {
+    return cleanup(ErrnoToStatus(errno, "rename " + partial));
+  }
+  // The copies are safe in the image; the host directory becomes an empty mount point.
+  auto workspace = SafeDir::Open(o.mount_point);
+  if (!workspace.ok()) return workspace.error();
+  CODESPHERE_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, workspace->List(""));
+  for (const DirEntry& e : entries) CODESPHERE_RETURN_IF_ERROR(workspace->RemoveAll(e.name));
+  LogInfo("moved existing workspace files into a new volume",
+          {{"mount_point", o.mount_point}, {"entries", entries.size()}});
+  return OkStatus();
 }
 
 class LoopWorkspaceVolume final : public WorkspaceVolume {
@@ -351,12 +461,18 @@ Result<std::unique_ptr<LoopWorkspaceVolume>> MountLocked(const WorkspaceVolumeOp
                                      " is already a mount point of another file system");
     }
     CODESPHERE_ASSIGN_OR_RETURN(bool empty, IsEmptyDirectory(o.mount_point));
-    if (!empty) {
+    if (empty) {
+      CODESPHERE_RETURN_IF_ERROR(FormatImage(o, size, o.image + ".partial"));
+      if (rename((o.image + ".partial").c_str(), o.image.c_str()) != 0) {
+        return ErrnoToStatus(errno, "rename " + o.image + ".partial");
+      }
+    } else if (o.move_existing_files) {
+      CODESPHERE_RETURN_IF_ERROR(CreateImageWithExistingFiles(o, size));
+    } else {
       return FailedPreconditionError("workspace " + o.mount_point +
                                      " holds files but has no image yet: they would be hidden "
-                                     "under the new volume (create the volume before writing)");
+                                     "under the new volume (set move_existing_files)");
     }
-    CODESPHERE_RETURN_IF_ERROR(CreateImage(o, size));
   }
 
   // One process owns an image at a time. The lock is on its own open file description (the
@@ -502,6 +618,7 @@ Result<std::shared_ptr<WorkspaceVolume>> MountWorkspaceVolumeForSpec(const Spec&
   options.size_bytes = spec.rootfs.workspace_size_bytes;
   options.owner_uid = spec.user.outside_uid;
   options.owner_gid = spec.user.outside_gid;
+  options.move_existing_files = true;
   return MountWorkspaceVolume(options);
 }
 

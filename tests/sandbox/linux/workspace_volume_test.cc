@@ -144,12 +144,50 @@ TEST_F(WorkspaceVolumeTest, RefusesBadOptionsAndNonEmptyWorkspaces) {
   o = options_;
   o.mount_point = "relative/ws";
   EXPECT_THAT(MountWorkspaceVolume(o), StatusIs(StatusCode::kInvalidArgument));
-  // Files already in the workspace would vanish under a new volume.
+  // Files already in the workspace would vanish under a new volume (unless moved in).
   fs::create_directories(options_.mount_point);
   std::ofstream(options_.mount_point + "/existing") << "x";
   EXPECT_THAT(MountWorkspaceVolume(options_), StatusIs(StatusCode::kFailedPrecondition));
   EXPECT_FALSE(fs::exists(options_.image));
   EXPECT_FALSE(IsMountPoint(options_.mount_point));
+}
+
+TEST_F(WorkspaceVolumeTest, MovesExistingFilesIntoANewVolume) {
+  ::codesphere::testing::TempDir outside("codesphere-outside-");
+  std::ofstream(outside.path() / "secret") << "host";
+  fs::create_directories(options_.mount_point + "/src/deep");
+  std::ofstream(options_.mount_point + "/src/deep/main.c") << "int main() {}";
+  std::ofstream(options_.mount_point + "/run.sh") << "#!/bin/sh";
+  fs::permissions(options_.mount_point + "/run.sh", fs::perms(0751));
+  fs::create_symlink(outside.path() / "secret", options_.mount_point + "/planted");
+  options_.move_existing_files = true;
+  {
+    ASSERT_OK_AND_ASSIGN(auto volume, MountWorkspaceVolume(options_));
+    EXPECT_TRUE(IsMountPoint(options_.mount_point));
+    ASSERT_OK_AND_ASSIGN(SafeDir ws, SafeDir::Open(options_.mount_point));
+    EXPECT_EQ(*ws.ReadFile("src/deep/main.c"), "int main() {}");
+    ASSERT_OK_AND_ASSIGN(FileInfo run, ws.Stat("run.sh"));
+    EXPECT_EQ(run.mode, 0751u);
+    ASSERT_OK_AND_ASSIGN(FileInfo link, ws.Stat("planted"));
+    EXPECT_EQ(link.type, FileType::kSymlink) << "a link is copied as a link, never followed";
+    EXPECT_FALSE(fs::exists(options_.mount_point + "/lost+found"));
+  }
+  EXPECT_TRUE(fs::is_empty(options_.mount_point)) << "the originals stayed on the host";
+  EXPECT_EQ(fs::file_size(outside.path() / "secret"), 4u);
+  EXPECT_FALSE(fs::exists(options_.image + ".partial"));
+  EXPECT_FALSE(fs::exists(options_.image + ".staging"));
+}
+
+TEST_F(WorkspaceVolumeTest, ExistingFilesThatDoNotFitStayWhereTheyAre) {
+  fs::create_directories(options_.mount_point);
+  std::ofstream(options_.mount_point + "/big") << std::string(20 << 20, 'b');
+  options_.move_existing_files = true;
+  EXPECT_THAT(MountWorkspaceVolume(options_), StatusIs(StatusCode::kResourceExhausted));
+  EXPECT_FALSE(IsMountPoint(options_.mount_point));
+  EXPECT_EQ(fs::file_size(options_.mount_point + "/big"), 20u << 20);
+  EXPECT_FALSE(fs::exists(options_.image));
+  EXPECT_FALSE(fs::exists(options_.image + ".partial"));
+  EXPECT_FALSE(fs::exists(options_.image + ".staging"));
 }
 
 // A host process with a file open in the volume keeps the file system alive after the last
