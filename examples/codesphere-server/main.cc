@@ -53,12 +53,16 @@ constexpr FlagInfo kFlags[] = {
     {"idle-timeout", "600", "seconds without use before a project's sandbox stops"},
     {"snapshot-interval", "300", "seconds between workspace snapshots"},
     {"preview-port", "8000", "port inside the sandbox the preview proxies to"},
-    {"preview-access", "public", "public | members"},
+    {"preview-access", "members", "members (default; owners may make a project public) | public"},
     {"session-ttl", "604800", "session lifetime in seconds"},
     {"memory", "1073741824", "memory limit of each sandbox in bytes"},
     {"threads", "2", "I/O threads"},
     {"log-level", "info", "debug | info | warning | error"},
     {"secure-cookies", "false", "mark the session cookie Secure (behind HTTPS)"},
+    {"login-burst", "10", "signups/logins per client address at once (rate limit)"},
+    {"login-interval", "6", "then one more every N seconds"},
+    {"create-burst", "20", "projects, terminals and runs per user at once (rate limit)"},
+    {"create-interval", "3", "then one more every N seconds"},
 };
 
 void Usage() {
@@ -145,6 +149,14 @@ int main(int argc, char** argv) {
   if (!number("threads", 1, 64)) return 2;
   int threads = static_cast<int>(n);
   o.secure_cookies = values["secure-cookies"] == "true" || values["secure-cookies"] == "1";
+  if (!number("login-burst", 1, 1000000)) return 2;
+  o.login_burst = static_cast<std::uint32_t>(n);
+  if (!number("login-interval", 1, 86400)) return 2;
+  o.login_interval = std::chrono::seconds(n);
+  if (!number("create-burst", 1, 1000000)) return 2;
+  o.create_burst = static_cast<std::uint32_t>(n);
+  if (!number("create-interval", 1, 86400)) return 2;
+  o.create_interval = std::chrono::seconds(n);
   codesphere::LogLevel level;
   if (!codesphere::ParseLogLevel(values["log-level"], &level)) {
     std::fprintf(stderr, "codesphere-server: bad --log-level\n");

@@ -12,7 +12,9 @@
 #include <utility>
 
 #include "auth/sodium_util.h"
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/status_macros.h"
+#include "codesphere/base/unique_fd.h"
 
 namespace codesphere::auth {
 
@@ -346,63 +348,17 @@ Result<Keyring> Keyring::Parse(ByteSpan bytes) {
 
 // ---- files -----------------------------------------------------------------------------------
 
-namespace {
-
-Status WriteAll(int fd, ByteSpan bytes, const std::string& what) {
-  std::size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoToStatus(errno, "write " + what);
-    }
-    off += static_cast<std::size_t>(n);
-  }
-  return OkStatus();
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-}  // namespace
-
 Status SaveKeyringFile(const std::filesystem::path& path, const Keyring& keyring) {
   const SecretBytes bytes = keyring.Serialize();
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (fd.get() < 0) return ErrnoToStatus(errno, "create " + tmp.string());
-  // O_CREAT's mode does not apply to an existing file; make sure a stale one is private too.
-  if (::fchmod(fd.get(), 0600) != 0) return ErrnoToStatus(errno, "chmod " + tmp.string());
-  CODESPHERE_RETURN_IF_ERROR(WriteAll(fd.get(), bytes.span(), tmp.string()));
-  if (::fsync(fd.get()) != 0) return ErrnoToStatus(errno, "fsync " + tmp.string());
-  if (::close(fd.Release()) != 0) return ErrnoToStatus(errno, "close " + tmp.string());
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status st = ErrnoToStatus(errno, "rename " + tmp.string() + " to " + path.string());
-    ::unlink(tmp.c_str());
-    return st;
-  }
-  std::filesystem::path dir = path.parent_path();
-  if (dir.empty()) dir = ".";
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() < 0) return ErrnoToStatus(errno, "open " + dir.string());
-  if (::fsync(dfd.get()) != 0) return ErrnoToStatus(errno, "fsync " + dir.string());
-  return OkStatus();
+  // A private temporary (O_EXCL | O_NOFOLLOW, fchmod 0600 whatever the umask), fsync, rename
+  // over the entry itself (a symlink at `path` is replaced, never followed), fsync the dir.
+  AtomicWriteOptions options;
+  options.mode = 0600;
+  return WriteFileAtomically(path, bytes.span(), options);
 }
 
 Result<Keyring> LoadKeyringFile(const std::filesystem::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) return ErrnoToStatus(errno, "open " + path.string());
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return ErrnoToStatus(errno, "stat " + path.string());

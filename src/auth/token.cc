@@ -20,13 +20,16 @@ std::string_view TokenKindName(TokenKind kind) {
       return "api";
     case TokenKind::kShareLink:
       return "share-link";
+    case TokenKind::kPreview:
+      return "preview";
   }
   return "unknown";
 }
 
 std::string TokenKinds::ToString() const {
   std::string out;
-  for (TokenKind k : {TokenKind::kSession, TokenKind::kApi, TokenKind::kShareLink}) {
+  for (TokenKind k : {TokenKind::kSession, TokenKind::kApi, TokenKind::kShareLink,
+                      TokenKind::kPreview}) {
     if (!contains(k)) continue;
     if (!out.empty()) out += " or ";
     out += TokenKindName(k);
@@ -68,6 +71,15 @@ Result<IssuedToken> TokenIssuer::IssueShareLink(std::string_view creator_user_id
                                 std::string(RoleName(role)));
   }
   return Issue(TokenKind::kShareLink, creator_user_id, project, role, ttl);
+}
+
+Result<IssuedToken> TokenIssuer::IssuePreview(std::string_view user_id, std::string_view project,
+                                              std::chrono::seconds ttl) const {
+  if (project.empty() || project.size() > kMaxProjectBytes) {
+    return InvalidArgumentError("a preview token needs a project id of 1 to " +
+                                std::to_string(kMaxProjectBytes) + " bytes");
+  }
+  return Issue(TokenKind::kPreview, user_id, project, Role::kViewer, ttl);
 }
 
 Result<IssuedToken> TokenIssuer::Issue(TokenKind kind, std::string_view subject,

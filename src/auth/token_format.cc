@@ -44,7 +44,9 @@ Bytes EncodePayload(const TokenClaims& claims, ByteSpan raw_key_id,
   tail.WriteVarUint(UnixSeconds(claims.issued_at));
   tail.WriteVarUint(UnixSeconds(claims.expires_at));
   tail.WriteVarString(claims.subject);
-  tail.WriteVarString(claims.kind == TokenKind::kShareLink ? claims.project : std::string());
+  const bool has_project =
+      claims.kind == TokenKind::kShareLink || claims.kind == TokenKind::kPreview;
+  tail.WriteVarString(has_project ? claims.project : std::string());
 
   Bytes out(fixed.size() + tail.size());
   std::copy(fixed.begin(), fixed.end(), out.begin());
@@ -85,6 +87,10 @@ Result<TokenClaims> DecodePayload(ByteSpan payload) {
       }
       if (claims.project.empty()) return InvalidArgumentError("a share link names a project");
       claims.role = static_cast<Role>(role);
+      break;
+    case static_cast<std::uint8_t>(TokenKind::kPreview):
+      if (role != 0) return InvalidArgumentError("a preview token carries no role");
+      if (claims.project.empty()) return InvalidArgumentError("a preview token names a project");
       break;
     default:
       return InvalidArgumentError("unknown token kind " + std::to_string(kind));

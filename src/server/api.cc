@@ -146,6 +146,8 @@ Any Platform::Impl::ProjectJson(const ProjectRecord& p, auth::Role role) {
   auto run = store->LatestRun(p.id);
   o.emplace_back("run_state", Any(run.ok() ? RunStateName(run->state) : "stopped"));
   o.emplace_back("always_on", Any(p.always_on));
+  o.emplace_back("public_preview",
+                 Any(p.public_preview || options.preview_access == PreviewAccess::kPublic));
   return Any(std::move(o));
 }
 
@@ -360,6 +362,11 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
       if (const Any* on = body->Find("always_on"); on != nullptr && on->is_bool()) {
         if (Status st = store->SetAlwaysOn(id, on->as_bool()); !st.ok()) return ErrorResponse(st);
       }
+      if (const Any* pub = body->Find("public_preview"); pub != nullptr) {
+        if (!pub->is_bool()) return ErrorResponse(InvalidArgumentError("public_preview: a boolean"));
+        if (Status st = store->SetPublicPreview(id, pub->as_bool()); !st.ok()) return ErrorResponse(st);
+        LogInfo("preview access changed", {{"project", id}, {"public", pub->as_bool()}});
+      }
       auto updated = store->GetProject(id);
       if (!updated.ok()) return ErrorResponse(updated.error());
       return JsonResponse(200, ProjectJson(*updated, *role));
@@ -459,16 +466,17 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
   }
 
   if (what == "preview" && parts.size() == 3 && m == "POST") {
-    // A short-lived token for the preview origin (docs/platform.md, Preview).
-    auto token = issuer->IssueShareLink(caller.user.id, id, auth::Role::kViewer,
-                                        std::chrono::seconds(600));
+    // A short-lived, project-bound token for the preview origin (docs/platform.md, Preview).
+    auto token = issuer->IssuePreview(caller.user.id, id, internal::kPreviewUrlTokenTtl);
     if (!token.ok()) return ErrorResponse(token.error());
     std::string host(req.headers.Get("Host").value_or("localhost"));
     auto colon = host.rfind(':');
-    std::string port = colon == std::string::npos ? "" : host.substr(colon);
+    std::string port = colon == std::string::npos || host.back() == ']' ? "" : host.substr(colon);
     Object o;
     o.emplace_back("token", Any(token->token()));
     o.emplace_back("url", Any("http://" + id + ".localhost" + port + "/?cs_preview=" + token->token()));
+    o.emplace_back("path_url", Any("/preview/" + id + "/?cs_preview=" + token->token()));
+    o.emplace_back("expires_in_s", Any(static_cast<std::int64_t>(internal::kPreviewUrlTokenTtl.count())));
     return JsonResponse(200, Any(std::move(o)));
   }
 

@@ -85,8 +85,15 @@ CREATE INDEX sessions_by_user ON sessions (user_id);
 CREATE INDEX sessions_by_expiry ON sessions (expires_at);
 )sql";
 
+// Version 2: a project's owner may make its live preview public (default: members only).
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE projects ADD COLUMN public_preview INTEGER NOT NULL DEFAULT 0
+  CHECK (public_preview IN (0, 1));
+)sql";
+
 constexpr Migration kMigrations[] = {
     {"users, projects, members, path rules, share links, runs, sessions", kSchemaV1},
+    {"projects.public_preview", kSchemaV2},
 };
 
 // Maps an SQLite (extended) result code to a Status.
@@ -237,9 +244,11 @@ UserRecord ReadUser(const Stmt& s) {
 }
 
 constexpr std::string_view kProjectSelect =
-    "SELECT p.id, p.name, p.owner_id, p.template, p.created_at, p.always_on FROM projects p ";
+    "SELECT p.id, p.name, p.owner_id, p.template, p.created_at, p.always_on, p.public_preview "
+    "FROM projects p ";
 ProjectRecord ReadProject(const Stmt& s) {
-  return ProjectRecord{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5) != 0};
+  return ProjectRecord{s.Text(0), s.Text(1),     s.Text(2),    s.Text(3),
+                       s.Int(4),  s.Int(5) != 0, s.Int(6) != 0};
 }
 
 constexpr std::string_view kShareLinkSelect =
@@ -562,10 +571,10 @@ Status MetadataStore::CreateProject(const ProjectRecord& project) {
   Transaction tx(*impl_);
   CODESPHERE_RETURN_IF_ERROR(tx.Begin());
   CODESPHERE_RETURN_IF_ERROR(impl_->Run(
-      "INSERT INTO projects (id, name, owner_id, template, created_at, always_on) "
-      "VALUES (?, ?, ?, ?, ?, ?)",
+      "INSERT INTO projects (id, name, owner_id, template, created_at, always_on, public_preview) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
       project.id, project.name, project.owner, project.template_id, project.created_at_unix_ms,
-      project.always_on));
+      project.always_on, project.public_preview));
   CODESPHERE_RETURN_IF_ERROR(
       impl_->Run("INSERT INTO members (project_id, user_id, role) VALUES (?, ?, 'owner')",
                  project.id, project.owner));
@@ -582,11 +591,11 @@ Result<std::vector<ProjectWithRole>> MetadataStore::ListProjectsForUser(
     std::string_view user_id) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->Query<ProjectWithRole>(
-      "SELECT p.id, p.name, p.owner_id, p.template, p.created_at, p.always_on, m.role "
-      "FROM members m JOIN projects p ON p.id = m.project_id WHERE m.user_id = ? "
+      "SELECT p.id, p.name, p.owner_id, p.template, p.created_at, p.always_on, p.public_preview, "
+      "m.role FROM members m JOIN projects p ON p.id = m.project_id WHERE m.user_id = ? "
       "ORDER BY p.created_at DESC, p.id",
       [](const Stmt& s) -> Result<ProjectWithRole> {
-        CODESPHERE_ASSIGN_OR_RETURN(auth::Role role, RoleFromColumn(s.Text(6)));
+        CODESPHERE_ASSIGN_OR_RETURN(auth::Role role, RoleFromColumn(s.Text(7)));
         return ProjectWithRole{ReadProject(s), role};
       },
       user_id);
@@ -602,6 +611,13 @@ Status MetadataStore::SetAlwaysOn(std::string_view id, bool always_on) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return NotFoundUnlessChanged(
       impl_->Run("UPDATE projects SET always_on = ? WHERE id = ?", always_on, id),
+      "project " + std::string(id));
+}
+
+Status MetadataStore::SetPublicPreview(std::string_view id, bool public_preview) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return NotFoundUnlessChanged(
+      impl_->Run("UPDATE projects SET public_preview = ? WHERE id = ?", public_preview, id),
       "project " + std::string(id));
 }
 

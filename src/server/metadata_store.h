@@ -46,6 +46,8 @@ struct ProjectRecord {
   std::int64_t created_at_unix_ms = 0;
   // Never stopped by the idle policy.
   bool always_on = false;
+  // Anyone who can reach the server may load the live preview (else members only).
+  bool public_preview = false;
 
   friend bool operator==(const ProjectRecord&, const ProjectRecord&) = default;
 };
@@ -161,6 +163,8 @@ class MetadataStore {
   Result<std::vector<ProjectWithRole>> ListProjectsForUser(std::string_view user_id);
   Status RenameProject(std::string_view id, std::string_view name);
   Status SetAlwaysOn(std::string_view id, bool always_on);
+  // Makes the project's live preview public or members-only. kNotFound for unknown ids.
+  Status SetPublicPreview(std::string_view id, bool public_preview);
   // Deletes the project with its members, path rules, share links and runs.
   Status DeleteProject(std::string_view id);
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <utility>
 
@@ -93,6 +94,61 @@ std::optional<RoomName> ParseRoomName(std::string_view room) {
   auto path = ValidateRelativePath(room.substr(slash + 1));
   if (!path.ok()) return std::nullopt;
   out.path = std::move(*path);
+  return out;
+}
+
+std::string EncodeRoomPath(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    auto u = static_cast<unsigned char>(c);
+    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~' || c == '/') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    }
+  }
+  return out;
+}
+
+Result<RoomName> ParseCanonicalRoomName(std::string_view room) {
+  auto slash = room.find('/');
+  if (slash == std::string_view::npos || !ValidProjectId(room.substr(0, slash))) {
+    return NotFoundError("room names are {project}/{path}");
+  }
+  RoomName out;
+  out.project = std::string(room.substr(0, slash));
+  // Normalise: empty and "." segments go, ".." and bad escapes are refused.
+  std::string_view rest = room.substr(slash + 1);
+  std::size_t start = 0;
+  while (start <= rest.size()) {
+    std::size_t end = rest.find('/', start);
+    if (end == std::string_view::npos) end = rest.size();
+    auto seg = net::PercentDecode(rest.substr(start, end - start));
+    if (!seg.ok()) return InvalidArgumentError("invalid file room name: malformed percent escape");
+    if (*seg == "..") return InvalidArgumentError("invalid file room name: '..' segments are refused");
+    if (seg->find('\0') != std::string::npos) {
+      return InvalidArgumentError("invalid file room name: NUL in a path segment");
+    }
+    if (!seg->empty() && *seg != ".") {
+      if (!out.path.empty()) out.path += '/';
+      out.path += *seg;
+    }
+    start = end + 1;
+  }
+  if (out.path.empty()) return InvalidArgumentError("invalid file room name: no file path");
+  if (auto valid = ValidateRelativePath(EncodeRoomPath(out.path)); !valid.ok()) {
+    return InvalidArgumentError("invalid file room name: " + std::string(valid.error().message()));
+  }
+  std::string canonical = out.project + "/" + EncodeRoomPath(out.path);
+  if (canonical != room) {
+    return InvalidArgumentError("file room names are canonical (one room per file): use \"" +
+                                canonical + "\"");
+  }
   return out;
 }
 
@@ -304,6 +360,44 @@ net::HttpResponse PreviewPage(int status, std::string_view text) {
   return net::HttpResponse::WithBody(status, "text/html; charset=utf-8", body);
 }
 
+// `query` without its `key=...` pairs.
+std::string WithoutQueryParam(std::string_view query, std::string_view key) {
+  std::string out;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view pair = query.substr(start, end - start);
+    std::string_view name = pair.substr(0, pair.find('='));
+    if (!pair.empty() && name != key) {
+      if (!out.empty()) out += '&';
+      out += pair;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+// The Cookie header without the platform's own cookies: the project's app never sees a
+// visitor's session or preview token.
+std::string WithoutPlatformCookies(std::string_view cookie) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < cookie.size()) {
+    std::size_t end = cookie.find(';', start);
+    if (end == std::string_view::npos) end = cookie.size();
+    std::string_view pair = cookie.substr(start, end - start);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    std::string_view name = pair.substr(0, pair.find('='));
+    if (!pair.empty() && name != "cs_session" && name != "cs_preview") {
+      if (!out.empty()) out += "; ";
+      out += pair;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 void Platform::Impl::RegisterPreview() {
@@ -317,51 +411,75 @@ void Platform::Impl::RegisterPreview() {
           auto r = std::from_chars(p->data(), p->data() + p->size(), v);
           if (r.ec == std::errc() && v > 0 && v < 65536) port_override = static_cast<std::uint16_t>(v);
         }
-        // Authorisation (docs/platform.md, Preview): public, or members via their session or
-        // a preview token (cookie cs_preview on the preview origin).
-        bool needs_member = options.preview_access == PreviewAccess::kMembers;
+        const bool path_form = req.path.starts_with("/preview/");
         std::string cookie(req.headers.Get("Cookie").value_or(""));
         std::string auth_header(req.headers.Get("Authorization").value_or(""));
         std::string query_preview = net::QueryParam(req.query, "cs_preview").value_or("");
-        asio::post(blocking, [this, target, port_override, needs_member, cookie, auth_header,
-                              query_preview, responder = std::move(responder)]() mutable {
+        std::string host = req.host();
+        std::string path = req.path;
+        std::string query = req.query;
+        asio::post(blocking, [this, target, port_override, path_form, cookie, auth_header,
+                              query_preview, host, path, query,
+                              responder = std::move(responder)]() mutable {
           auto project = store->GetProject(target.project);
           if (!project.ok()) {
             responder.Reject(PreviewPage(404, "No such project."));
             return;
           }
-          if (needs_member) {
-            bool ok = false;
-            std::string preview_token = query_preview;
-            if (preview_token.empty()) {
-              if (auto c = auth::CookieValue(cookie, "cs_preview")) preview_token = std::string(*c);
-            }
-            if (!preview_token.empty()) {
-              auto claims = verifier->Verify(preview_token, auth::TokenKind::kShareLink);
-              ok = claims.ok() && claims->project == target.project;
-            }
-            if (!ok) {
+          // Authorisation (docs/platform.md, Preview authorisation): members, through a
+          // preview token (URL, then cookie) or their session; or anyone when public.
+          if (options.preview_access == PreviewAccess::kMembers && !project->public_preview) {
+            std::optional<std::string> user;
+            auto preview_user = [&](std::string_view token) -> std::optional<std::string> {
+              if (token.empty()) return std::nullopt;
+              auto claims = verifier->Verify(token, auth::TokenKind::kPreview);
+              if (!claims.ok() || claims->project != target.project) return std::nullopt;
+              return claims->subject;
+            };
+            user = preview_user(query_preview);
+            const bool from_url = user.has_value();
+            if (!user) user = preview_user(auth::CookieValue(cookie, "cs_preview").value_or(""));
+            if (!user) {
               auth::RequestCredentials creds{auth_header, cookie, {}};
-              auto claims = auth::AuthenticateRequest(*verifier, creds);
-              if (claims.ok()) {
-                internal::Caller caller;
-                caller.user.id = claims->subject;
-                ok = RequireRole(caller, target.project, auth::Role::kViewer).ok();
+              if (auto claims = auth::AuthenticateRequest(*verifier, creds); claims.ok()) {
+                user = claims->subject;
               }
             }
-            if (!ok) {
-              responder.Reject(PreviewPage(401, "Sign in to see this preview."));
+            if (!user) {
+              responder.Reject(PreviewPage(401, "Sign in to see this preview: open it from the "
+                                                "project's IDE."));
               return;
             }
-            if (!query_preview.empty()) {
-              // Trade the URL token for a host-only cookie on the preview origin.
+            internal::Caller caller;
+            caller.user.id = *user;
+            if (!RequireRole(caller, target.project, auth::Role::kViewer).ok()) {
+              responder.Reject(PreviewPage(403, "Only members of this project see its preview."));
+              return;
+            }
+            if (from_url) {
+              // Trade the URL token for a cookie on the preview origin (or path), then load
+              // the same URL without it.
+              auto cookie_token = issuer->IssuePreview(*user, target.project, internal::kPreviewCookieTtl);
+              if (!cookie_token.ok()) {
+                responder.Reject(PreviewPage(500, "Could not issue a preview token."));
+                return;
+              }
+              std::string attrs = "; HttpOnly; Max-Age=" +
+                                  std::to_string(internal::kPreviewCookieTtl.count());
+              if (path_form) {
+                attrs += "; Path=/preview/" + target.project + "/; SameSite=Lax";
+              } else if (host.ends_with(".localhost") || options.secure_cookies) {
+                // The IDE embeds the preview origin in an iframe: a cross-site context where
+                // browsers keep only partitioned (CHIPS) cookies; *.localhost counts as secure.
+                attrs += "; Path=/; SameSite=None; Secure; Partitioned";
+              } else {
+                attrs += "; Path=/; SameSite=Lax";
+              }
               net::HttpResponse redirect = PreviewPage(302, "Redirecting.");
-              std::string location = target.target;
-              auto q = location.find('?');
-              if (q != std::string::npos) location = location.substr(0, q);
-              redirect.headers.Set("Location", location.empty() ? "/" : location);
-              redirect.headers.Set("Set-Cookie", "cs_preview=" + query_preview +
-                                                     "; HttpOnly; SameSite=Lax; Path=/; Max-Age=3600");
+              std::string rest = WithoutQueryParam(query, "cs_preview");
+              redirect.headers.Set("Location", path + (rest.empty() ? "" : "?" + rest));
+              redirect.headers.Set("Set-Cookie", "cs_preview=" + cookie_token->token() + attrs);
+              redirect.headers.Set("Cache-Control", "no-store");
               responder.Reject(std::move(redirect));
               return;
             }
@@ -381,6 +499,7 @@ void Platform::Impl::RegisterPreview() {
           pt.fd = fd->release();
           pt.target = target.target;
           pt.set_headers.Set("Host", "localhost:" + std::to_string(port));
+          pt.set_headers.Set("Cookie", WithoutPlatformCookies(cookie));
           responder.ProxyTo(std::move(pt));
         });
       });
@@ -427,6 +546,11 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
   const PlatformOptions& o = p.options;
   p.clock = o.clock ? o.clock : &RealClock();
   p.metrics = o.metrics ? o.metrics : &p.own_metrics;
+  {
+    std::random_device rd;
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 0; i < 64; ++i) p.agent_secret += kHex[rd() & 0xf];
+  }
 
   CODESPHERE_ASSIGN_OR_RETURN(p.store, MetadataStore::Open(o.data_dir / "metadata.db"));
   // SQLite creates the -wal/-shm files with the database's mode.

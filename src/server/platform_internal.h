@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -42,11 +43,17 @@
 #include "codesphere/storage/object_store.h"
 #include "codesphere/sync/document_store.h"
 #include "server/metadata_store.h"
+#include "server/workspace_sync.h"
 
 namespace codesphere::server {
 namespace internal {
 
 class ProjectRuntime;
+
+// Preview tokens: the one in a preview URL (traded for a cookie on first use) and the one in
+// that cookie.
+inline constexpr std::chrono::seconds kPreviewUrlTokenTtl{600};
+inline constexpr std::chrono::seconds kPreviewCookieTtl{3600};
 
 // The authenticated user of a request.
 struct Caller {
@@ -75,6 +82,12 @@ struct RoomName {
   std::string path;  // decoded; ".codesphere/..." for project documents
 };
 std::optional<RoomName> ParseRoomName(std::string_view room);
+// The canonical encoding of a workspace path in a room name: every byte but
+// [A-Za-z0-9-._~/] as %XX (upper-case hex), so each file has exactly one room.
+std::string EncodeRoomPath(std::string_view path);
+// Parses `room` and insists it is canonical: kInvalidArgument names the canonical form for
+// "a//b", "./a", "a/", "%61", ".." and the like; kNotFound when it is no {project}/{path}.
+Result<RoomName> ParseCanonicalRoomName(std::string_view room);
 
 // Seeds and reconciles file rooms with the workspace (rooms.cc).
 std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
@@ -115,6 +128,8 @@ class ProjectRuntime : public std::enable_shared_from_this<ProjectRuntime> {
   void Broadcast(const std::string& json);
   void CloseAll();
   std::string run_state() const { return run_state_; }
+  // The workspace watch and the file agents of the project's open rooms (thread-safe).
+  WorkspaceSync& files() { return *files_; }
 
   std::atomic<std::int64_t> last_active_ms{0};
   std::atomic<int> connections{0};
@@ -143,6 +158,7 @@ class ProjectRuntime : public std::enable_shared_from_this<ProjectRuntime> {
 
   Platform::Impl& core_;
   std::string id_;
+  std::shared_ptr<WorkspaceSync> files_;
   std::mutex sandbox_mu_;
   std::unique_ptr<sandbox::Sandbox> sandbox_;  // guarded by sandbox_mu_
   pty::Multiplexer mux_;
@@ -185,6 +201,9 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   asio::thread_pool blocking;
   asio::steady_timer maintenance_timer;
   std::atomic<bool> stopping{false};
+  // Admits the platform's own file agents to rooms (header X-Codesphere-Agent); random per
+  // process, never leaves it.
+  std::string agent_secret;
   std::int64_t last_snapshot_ms = 0;  // maintenance timer only
 
   // ---- metrics

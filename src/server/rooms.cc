@@ -7,6 +7,7 @@
 // open win); every durable change of the room is written back into the workspace. Rooms under
 // ".codesphere/" (the project document with the chat) are documents only.
 
+#include <algorithm>
 #include <random>
 #include <utility>
 
@@ -25,24 +26,6 @@ namespace {
 
 bool IsProjectDocument(std::string_view path) {
   return path == ".codesphere" || path.starts_with(".codesphere/");
-}
-
-// Valid UTF-8 without NUL: what a text room can hold.
-bool IsText(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;
-    int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
-    if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size() + (extra == 0 ? 1 : 0)) {
-      return false;
-    }
-    for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) >> 6) != 0x2) return false;
-    }
-    i += static_cast<std::size_t>(extra) + 1;
-  }
-  return true;
 }
 
 class WorkspaceDocumentStore final : public sync::DocumentStore {
@@ -111,8 +94,18 @@ std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
 sync::HubHooks Platform::Impl::RoomHooks() {
   sync::HubHooks hooks;
   hooks.authenticate = [this](const sync::ConnectionInfo& info) -> Result<sync::Access> {
-    auto name = internal::ParseRoomName(info.room);
-    if (!name) return NotFoundError("room names are {project}/{path}");
+    // The platform's own file agents (workspace_sync.h): the per-process secret, compared in
+    // constant time.
+    if (auto agent = info.headers.find("x-codesphere-agent"); agent != info.headers.end()) {
+      const std::string& given = agent->second;
+      unsigned diff = given.size() == agent_secret.size() ? 0u : 1u;
+      for (std::size_t i = 0; i < std::min(given.size(), agent_secret.size()); ++i) {
+        diff |= static_cast<unsigned char>(given[i] ^ agent_secret[i]);
+      }
+      if (diff != 0) return UnauthenticatedError("bad agent credentials");
+      return sync::Access::kReadWrite;
+    }
+    CODESPHERE_ASSIGN_OR_RETURN(internal::RoomName name, internal::ParseCanonicalRoomName(info.room));
     net::HttpRequest req;
     auto q = info.target.find('?');
     if (q != std::string::npos) req.query = info.target.substr(q + 1);
@@ -121,15 +114,18 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     }
     auto caller = Authenticate(req);
     if (!caller.ok()) return caller.error();
-    if (auto role = RequireRole(*caller, name->project, auth::Role::kViewer); !role.ok()) {
+    if (auto role = RequireRole(*caller, name.project, auth::Role::kViewer); !role.ok()) {
       return role.error();
     }
     auth::Acl acl;
-    CODESPHERE_RETURN_IF_ERROR(store->LoadProjectAcl(name->project, acl));
-    auto access = acl.EffectiveAccess(caller->user.id, name->project, name->path);
+    CODESPHERE_RETURN_IF_ERROR(store->LoadProjectAcl(name.project, acl));
+    auto access = acl.EffectiveAccess(caller->user.id, name.project, name.path);
     if (!access.ok()) return access.error();
     if (*access == auth::Access::kNone) return PermissionDeniedError("no access to this file");
-    Touch(name->project);
+    Touch(name.project);
+    if (!internal::IsProjectDocument(name.path)) {
+      Runtime(name.project)->files().EnsureAgent(info.room, name.path);
+    }
     return *access == auth::Access::kWrite ? sync::Access::kReadWrite : sync::Access::kReadOnly;
   };
   hooks.on_load = [this](std::string_view room, sync::Room& loaded) {
@@ -142,6 +138,12 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     MarkDirty(name->project);
     Touch(name->project);
     if (internal::IsProjectDocument(name->path)) return;
+    // A bound file agent writes the file (debounced, merged with changes on disk); the
+    // direct write below covers files it cannot bind (binary, too large, ignored dirs) and
+    // the moments before it is bound.
+    auto& files = Runtime(name->project)->files();
+    files.EnsureAgent(std::string(room), name->path);
+    if (files.AgentBound(std::string(room))) return;
     sync::Room* loaded = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu);

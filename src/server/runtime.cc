@@ -130,9 +130,33 @@ ProjectRuntime::ProjectRuntime(Platform::Impl& core, std::string id)
     : core_(core), id_(std::move(id)), mux_(core.executor) {
   last_active_ms = core_.NowMs();
   mux_.set_exit_callback([this](pty::SessionId s, pty::ExitStatus st) { OnExit(s, st); });
+  WorkspaceSyncOptions wo;
+  wo.root = core_.WorkspaceDir(id_);
+  std::string host = core_.options.host;
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  wo.room_url_prefix = "ws://" + host + ":" + std::to_string(core_.server->port()) + "/yjs/";
+  wo.agent_secret = core_.agent_secret;
+  Platform::Impl* platform = &core_;
+  std::string project = id_;
+  wo.on_tree_changed = [platform, project] {
+    Object o;
+    o.emplace_back("type", Any("files"));
+    platform->Event(project, Any(std::move(o)));
+  };
+  wo.on_disk_changed = [platform, project] { platform->MarkDirty(project); };
+  wo.after_write = [platform, project](const std::string& path) {
+    if (auto dir = platform->OpenWorkspace(project); dir.ok()) platform->FixOwner(*dir, path);
+  };
+  files_ = std::make_shared<WorkspaceSync>(core_.executor, core_.blocking.get_executor(),
+                                           std::move(wo));
 }
 
-ProjectRuntime::~ProjectRuntime() { StopSandbox(); }
+ProjectRuntime::~ProjectRuntime() {
+  files_->Close();
+  StopSandbox();
+}
 
 Status ProjectRuntime::EnsureSandbox() {
   std::lock_guard<std::mutex> lock(sandbox_mu_);
@@ -389,6 +413,8 @@ void ProjectRuntime::OnEventsOpen(std::shared_ptr<net::WebSocket> ws, std::strin
   SendJson(*ws, ToJson(Any(std::move(o))));
   events_[ws->id()] = EventConn{ws, std::move(username), std::move(display)};
   Presence();
+  // Files created, renamed or deleted by programs and shells reach the tree as `files`.
+  files_->Start();
 }
 
 void ProjectRuntime::OnEventsClose(std::uint64_t ws_id) {
@@ -420,6 +446,7 @@ void ProjectRuntime::Broadcast(const std::string& json) {
 }
 
 void ProjectRuntime::CloseAll() {
+  files_->Close();
   for (auto& [id, c] : ptys_) c.ws->Close(net::CloseCode::kGoingAway, "project stopped");
   for (auto& [id, e] : events_) e.ws->Close(net::CloseCode::kGoingAway, "project stopped");
   ptys_.clear();

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "codesphere/auth/secret.h"
@@ -220,6 +222,34 @@ TEST(KeyringFileTest, SavesPrivatelyAndLoadsBack) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_OK_AND_ASSIGN(Keyring back, LoadKeyringFile(path));
   EXPECT_EQ(back.active_key()->id(), ring.active_key()->id());
+}
+
+TEST(KeyringFileTest, SaveReplacesASymlinkInsteadOfWritingThroughIt) {
+  TempDir dir;
+  const auto victim = dir.path() / "victim";
+  { std::ofstream(victim) << "precious"; }
+  ASSERT_EQ(::chmod(victim.c_str(), 0644), 0);
+  const auto path = dir.path() / "keyring";
+  std::filesystem::create_symlink(victim, path);
+  const mode_t old_umask = ::umask(0);
+  Keyring ring;
+  ASSERT_OK(ring.Rotate(kT0));
+  Status saved = SaveKeyringFile(path, ring);
+  ::umask(old_umask);
+  ASSERT_OK(saved);
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+  std::ifstream in(victim);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "precious");
+  struct stat st {};
+  ASSERT_EQ(::lstat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_OK_AND_ASSIGN(Keyring back, LoadKeyringFile(path));
+  EXPECT_EQ(back.active_key()->id(), ring.active_key()->id());
+  // No temporary is left behind.
+  std::size_t entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) entries += e.exists() ? 1 : 0;
+  EXPECT_EQ(entries, 2u);
 }
 
 TEST(KeyringFileTest, RefusesMissingReadableOrCorruptFiles) {

@@ -198,6 +198,23 @@ TEST_F(TokenTest, KindsAreNotInterchangeable) {
   EXPECT_OK(verifier_.Verify(api.token(), TokenKind::kApi));
 }
 
+TEST_F(TokenTest, PreviewTokensNameAProjectAndPassAsNothingElse) {
+  ASSERT_OK_AND_ASSIGN(IssuedToken preview, issuer_.IssuePreview("user-1", "project-7", hours(1)));
+  ASSERT_OK_AND_ASSIGN(TokenClaims c, verifier_.Verify(preview.token(), TokenKind::kPreview));
+  EXPECT_EQ(c.kind, TokenKind::kPreview);
+  EXPECT_EQ(c.subject, "user-1");
+  EXPECT_EQ(c.project, "project-7");
+  for (TokenKind other : {TokenKind::kSession, TokenKind::kApi, TokenKind::kShareLink}) {
+    EXPECT_THAT(verifier_.Verify(preview.token(), other), StatusIs(StatusCode::kUnauthenticated));
+  }
+  ASSERT_OK_AND_ASSIGN(IssuedToken link,
+                       issuer_.IssueShareLink("owner-1", "project-7", Role::kViewer, hours(1)));
+  EXPECT_THAT(verifier_.Verify(link.token(), TokenKind::kPreview),
+              StatusIs(StatusCode::kUnauthenticated));
+  EXPECT_THAT(issuer_.IssuePreview("user-1", "", hours(1)), StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(TokenKinds(TokenKind::kPreview).ToString(), "preview");
+}
+
 TEST_F(TokenTest, RevocationHookRefusesTokens) {
   ASSERT_OK_AND_ASSIGN(IssuedToken revoked, issuer_.IssueSession("user-1", hours(1)));
   ASSERT_OK_AND_ASSIGN(IssuedToken kept, issuer_.IssueSession("user-1", hours(1)));

@@ -461,6 +461,27 @@ async function main() {
       }
     }
     await screenshot(page.a, 'preview-alice');
+    // Open in a new tab: the link carries a preview token, traded for a cookie on first use.
+    const [tab] = await Promise.all([
+      ctx.a.waitForEvent('page', { timeout: TIMEOUT }),
+      page.a.getByTestId('preview-open').click(),
+    ]);
+    await tab.getByText('main.py').first().waitFor({ timeout: TIMEOUT });
+    if (tab.url().includes('cs_preview=')) throw new Error(`the preview token stayed in the URL: ${tab.url()}`);
+    await tab.close();
+    // Previews are for members: a browser without a session gets 401 on both URL forms.
+    const anonymous = await browser.newContext();
+    try {
+      const previewHost = new URL(await page.a.getByTestId('preview-url').inputValue());
+      const anonPage = await anonymous.newPage();
+      for (const url of [previewHost.href, `${baseUrl}/preview/${projectId}/`]) {
+        // Chromium resolves *.localhost itself (Node's resolver does not).
+        const res = await anonPage.goto(url);
+        if (res.status() !== 401) throw new Error(`anonymous preview ${url} answered ${res.status()}`);
+      }
+    } finally {
+      await anonymous.close();
+    }
   });
 
   await step('viewer C reads but cannot change the file', async () => {

@@ -107,12 +107,12 @@ TEST(MetadataStoreMigrationTest, FailedStepRollsBackCompletely) {
   std::vector<Migration> broken(v1.begin(), v1.end());
   broken.push_back({"test: half good", "CREATE TABLE half (x INTEGER); CREATE TABLE users (y);"});
   EXPECT_FALSE(MetadataStore::Open(path, broken).has_value());
-  // Version 1 was committed, the broken step left nothing behind: a correct step 2 applies.
+  // The real steps were committed, the broken one left nothing behind: a correct one applies.
   std::vector<Migration> fixed(v1.begin(), v1.end());
   fixed.push_back({"test: good", "CREATE TABLE half (x INTEGER);"});
   ASSERT_OK_AND_ASSIGN(auto store, MetadataStore::Open(path, fixed));
   ASSERT_OK_AND_ASSIGN(int version, store->SchemaVersion());
-  EXPECT_EQ(version, 2);
+  EXPECT_EQ(version, static_cast<int>(fixed.size()));
 }
 
 TEST(MetadataStoreMigrationTest, NewerSchemaIsRefused) {
@@ -197,6 +197,11 @@ TEST_F(MetadataStoreTest, RenamesTogglesAlwaysOnAndDeletesWithEverythingAttached
   ASSERT_OK_AND_ASSIGN(ProjectRecord p, store_->GetProject("p1"));
   EXPECT_EQ(p.name, "Renamed");
   EXPECT_TRUE(p.always_on);
+  EXPECT_FALSE(p.public_preview);
+  ASSERT_OK(store_->SetPublicPreview(p.id, true));
+  ASSERT_OK_AND_ASSIGN(ProjectRecord shown, store_->GetProject(p.id));
+  EXPECT_TRUE(shown.public_preview);
+  EXPECT_THAT(store_->SetPublicPreview("nope", true), StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(store_->RenameProject("nope", "x"), StatusIs(StatusCode::kNotFound));
   EXPECT_THAT(store_->SetAlwaysOn("nope", true), StatusIs(StatusCode::kNotFound));
 

@@ -7,6 +7,8 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +17,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <mutex>
 #include <string>
@@ -29,6 +33,8 @@
 #include "codesphere/crdt/types.h"
 #include "codesphere/net/client.h"
 #include "codesphere/sandbox/linux_namespace_launcher.h"
+#include "codesphere/crdt/update.h"
+#include "codesphere/sync/protocol.h"
 #include "tests/testing/fake_clock.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
@@ -41,14 +47,16 @@ using ::codesphere::testing::StatusIs;
 
 struct Response {
   int status = 0;
-  std::string headers;  // raw header block, lower-cased names
+  std::string headers;      // the header block, lower-cased
+  std::string raw_headers;  // the header block as received
   std::string body;
-  std::string Header(std::string_view name) const {
+  // The value of header `name` (lower-case), lower-cased unless `raw`.
+  std::string Header(std::string_view name, bool raw = false) const {
     std::string key = "\n" + std::string(name) + ":";
     auto at = headers.find(key);
     if (at == std::string::npos) return "";
     auto end = headers.find('\r', at + key.size());
-    std::string v = headers.substr(at + key.size(), end - at - key.size());
+    std::string v = (raw ? raw_headers : headers).substr(at + key.size(), end - at - key.size());
     while (!v.empty() && v.front() == ' ') v.erase(0, 1);
     return v;
   }
@@ -72,8 +80,11 @@ Response Http(std::uint16_t port, const std::string& method, const std::string& 
     ::close(fd);
     return out;
   }
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                    "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  // `extra_headers` may carry its own Host (preview subdomains).
+  std::string host = extra_headers.starts_with("Host:") ? ""
+                                                         : "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\n" + host +
+                    "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
   req += extra_headers + "\r\n" + body;
   std::size_t sent = 0;
@@ -94,6 +105,7 @@ Response Http(std::uint16_t port, const std::string& method, const std::string& 
   if (raw.size() < 12 || head_end == std::string::npos) return out;
   out.status = std::stoi(raw.substr(9, 3));
   out.headers = raw.substr(0, head_end);
+  out.raw_headers = out.headers;
   for (char& c : out.headers) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   out.body = raw.substr(head_end + 4);
   return out;
@@ -484,6 +496,229 @@ TEST_F(PlatformTest, ViewerRoomUpdatesAreRefused) {
   (*ews)->Close();
   EXPECT_EQ(Http(port_, "GET", "/api/projects/" + p + "/files/notes.md", "", alice).body, "written by alice\n");
   EXPECT_EQ(Http(port_, "GET", "/api/projects/" + p + "/files/main.py", "", alice).body, before);
+}
+
+// A y-websocket client on a WsRecorder: a crdt::Doc fed with the room's SyncStep2 and
+// updates. Call `Apply` inside WaitFor predicates (the recorder's lock is held there).
+struct YClient {
+  explicit YClient(crdt::ClientId id) : doc(crdt::DocOptions{id, true}) {}
+  crdt::Doc doc;
+  std::size_t applied = 0;
+  void Apply(WsRecorder& r) {
+    for (; applied < r.frames.size(); ++applied) {
+      auto m = sync::DecodeMessage(r.frames[applied]);
+      if (!m.ok()) continue;
+      if (auto* s2 = std::get_if<sync::SyncStep2Message>(&*m)) (void)crdt::ApplyUpdate(doc, s2->update);
+      if (auto* u = std::get_if<sync::UpdateMessage>(&*m)) (void)crdt::ApplyUpdate(doc, u->update);
+    }
+  }
+  std::string Text() { return doc.GetText("monaco").ToString(); }
+  // An edit of the local doc, as the frame to send.
+  Bytes Insert(std::uint64_t at, const std::string& text) {
+    Bytes update;
+    auto sub = doc.OnUpdate([&](ByteSpan u, const crdt::Transaction&) { update.assign(u.begin(), u.end()); });
+    {
+      crdt::Transaction txn(doc);
+      (void)doc.GetText("monaco").Insert(txn, at, text);
+    }
+    return sync::EncodeUpdate(update);
+  }
+};
+
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Waits (inotify on the parent directory, no sleeps) until `pred(content of file)` holds.
+template <typename Pred>
+bool WaitForFile(const std::filesystem::path& file, Pred pred, std::chrono::seconds timeout = 20s) {
+  int fd = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (fd < 0) return false;
+  ::inotify_add_watch(fd, file.parent_path().c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool ok = false;
+  while (!(ok = pred(ReadAll(file)))) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    struct pollfd pfd = {fd, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[4096];
+    while (::read(fd, buf, sizeof buf) > 0) {
+    }
+  }
+  ::close(fd);
+  return ok;
+}
+
+// Changes made on disk (a program, `sed -i`, the REST API) reach an open room live, and a
+// REST upload to a file whose room is open survives the room's next edit (both merge).
+TEST_F(PlatformTest, DiskChangesReachOpenRoomsAndRestWritesSurviveTheNextEdit) {
+  std::string alice = Signup("alice");
+  std::string p = CreateProject(alice);
+  std::filesystem::path file = dir_.path() / "data" / "workspaces" / p / "main.py";
+  const std::string original = ReadAll(file);
+  ASSERT_FALSE(original.empty());
+  auto rec = std::make_shared<WsRecorder>();
+  auto ws = Ws("/yjs/" + p + "/main.py", *rec, alice);
+  ASSERT_OK(ws.status());
+  YClient client(777);
+  ASSERT_OK((*ws)->Send(sync::EncodeSyncStep1(crdt::EncodeStateVector(client.doc))));
+  ASSERT_TRUE(rec->WaitFor([&](WsRecorder& r) { client.Apply(r); return client.Text() == original; }))
+      << client.Text();
+
+  // A program rewrites the file as `sed -i` does (a new file renamed over it).
+  const std::string by_shell = original + "# changed in the shell\n";
+  {
+    std::ofstream out(file.string() + ".sed-tmp", std::ios::binary);
+    out << by_shell;
+  }
+  std::filesystem::rename(file.string() + ".sed-tmp", file);
+  EXPECT_TRUE(rec->WaitFor([&](WsRecorder& r) { client.Apply(r); return client.Text() == by_shell; }))
+      << client.Text();
+
+  // A REST upload while the room is open, then an edit from the editor.
+  const std::string uploaded = "print('uploaded')\n";
+  ASSERT_EQ(Http(port_, "PUT", "/api/projects/" + p + "/files/main.py", uploaded, alice).status, 200);
+  Bytes edit;
+  {
+    std::lock_guard<std::mutex> lock(rec->mu);
+    edit = client.Insert(0, "# edited after the upload\n");
+  }
+  ASSERT_OK((*ws)->Send(edit));
+  // Both land in the room and on disk.
+  auto merged = [&](const std::string& t) {
+    return t.find("print('uploaded')") != std::string::npos &&
+           t.find("# edited after the upload") != std::string::npos &&
+           t.find("changed in the shell") == std::string::npos;
+  };
+  EXPECT_TRUE(rec->WaitFor([&](WsRecorder& r) { client.Apply(r); return merged(client.Text()); }))
+      << client.Text();
+  // The file follows (a debounced atomic write).
+  std::string on_disk;
+  EXPECT_TRUE(WaitForFile(file, [&](const std::string& t) { on_disk = t; return merged(t); })) << on_disk;
+  {
+    std::lock_guard<std::mutex> lock(rec->mu);
+    EXPECT_EQ(on_disk, client.Text());
+  }
+  (*ws)->Close();
+}
+
+// Files created, renamed and deleted by programs reach /events/ as {"type":"files"}.
+TEST_F(PlatformTest, FilesMadeOnDiskEmitFilesEvents) {
+  std::string alice = Signup("alice");
+  std::string p = CreateProject(alice);
+  std::filesystem::path root = dir_.path() / "data" / "workspaces" / p;
+  auto events = std::make_shared<WsRecorder>();
+  auto ev = Ws("/events/" + p, *events, alice);
+  ASSERT_OK(ev.status());
+  auto files_events = [](WsRecorder& r) {
+    std::size_t n = 0;
+    for (std::size_t at = r.text.find("\"files\""); at != std::string::npos;
+         at = r.text.find("\"files\"", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  // The watch announces itself with one `files` event (refetch what changed unwatched).
+  ASSERT_TRUE(events->WaitFor([&](WsRecorder& r) { return files_events(r) >= 1; })) << events->text;
+  std::size_t seen = 0;
+  auto next_event = [&] {
+    bool ok = events->WaitFor([&](WsRecorder& r) { return files_events(r) > seen; });
+    std::lock_guard<std::mutex> lock(events->mu);
+    seen = files_events(*events);
+    return ok;
+  };
+  {
+    std::lock_guard<std::mutex> lock(events->mu);
+    seen = files_events(*events);
+  }
+  std::ofstream(root / "made-by-a-program.txt") << "hi\n";
+  EXPECT_TRUE(next_event()) << "create";
+  std::filesystem::rename(root / "made-by-a-program.txt", root / "renamed.txt");
+  EXPECT_TRUE(next_event()) << "rename";
+  std::filesystem::remove(root / "renamed.txt");
+  EXPECT_TRUE(next_event()) << "delete";
+  std::filesystem::create_directory(root / "newdir");
+  EXPECT_TRUE(next_event()) << "mkdir";
+  (*ev)->Close();
+}
+
+// One file, one room: other spellings of a path are refused with the canonical name.
+TEST_F(PlatformTest, FileRoomNamesAreCanonical) {
+  std::string alice = Signup("alice");
+  std::string p = CreateProject(alice);
+  for (const std::string& bad : {"/yjs/" + p + "//main.py", "/yjs/" + p + "/./main.py",
+                                 "/yjs/" + p + "/main.py/", "/yjs/" + p + "/%6Dain.py",
+                                 "/yjs/" + p + "/src/%2e%2e/main.py"}) {
+    auto rec = std::make_shared<WsRecorder>();
+    auto ws = Ws(bad + "?token=" + alice, *rec);
+    ASSERT_FALSE(ws.ok()) << bad;
+    EXPECT_NE(ws.status().message().find("400"), std::string::npos) << bad << ": " << ws.status().ToString();
+    if (bad.find("%2e") == std::string::npos) {
+      EXPECT_NE(ws.status().message().find("\"" + p + "/main.py\""), std::string::npos)
+          << bad << ": " << ws.status().ToString();
+    }
+  }
+  auto rec = std::make_shared<WsRecorder>();
+  auto spaced = Ws("/yjs/" + p + "/my%20notes%28v2%29.md?token=" + alice, *rec);
+  EXPECT_OK(spaced.status());
+  if (spaced.ok()) (*spaced)->Close();
+  auto not_canonical = Ws("/yjs/" + p + "/my%20notes(v2).md?token=" + alice, *rec);
+  EXPECT_FALSE(not_canonical.ok());
+  auto ok = Ws("/yjs/" + p + "/main.py?token=" + alice, *rec);
+  ASSERT_OK(ok.status());
+  (*ok)->Close();
+}
+
+// Previews are for members by default (HTTP and WebSocket, both URL forms); a preview token
+// from the API becomes a cookie on the preview origin; the owner can make a preview public.
+TEST_F(PlatformTest, PreviewsNeedMembershipUnlessTheOwnerMakesThemPublic) {
+  std::string alice = Signup("alice");
+  std::string bob = Signup("bob");
+  std::string mallory = Signup("mallory");
+  std::string p = CreateProject(alice);
+  ASSERT_EQ(Http(port_, "POST", "/api/projects/" + p + "/members", R"({"username":"bob","role":"viewer"})", alice).status, 200);
+  const std::string sub = "Host: " + p + ".localhost:" + std::to_string(port_) + "\r\n";
+  // Anonymous: 401 on both forms; a non-member: 403.
+  EXPECT_EQ(Http(port_, "GET", "/", "", "", sub).status, 401);
+  EXPECT_EQ(Http(port_, "GET", "/preview/" + p + "/").status, 401);
+  EXPECT_EQ(Http(port_, "GET", "/preview/" + p + "/", "", mallory).status, 403);
+  EXPECT_EQ(Http(port_, "GET", "/", "", "", sub + "Cookie: cs_session=" + mallory + "\r\n").status, 403);
+  auto rec = std::make_shared<WsRecorder>();
+  EXPECT_THAT(Ws("/preview/" + p + "/socket", *rec).status(), StatusIs(StatusCode::kUnauthenticated));
+  EXPECT_THAT(Ws("/preview/" + p + "/socket", *rec, mallory).status(), StatusIs(StatusCode::kPermissionDenied));
+  // A member's session passes on the path form (502: nothing listens in the sandbox yet).
+  EXPECT_EQ(Http(port_, "GET", "/preview/" + p + "/", "", bob).status, 502);
+  // Preview tokens: a non-member gets none; a member's opens the subdomain once and becomes
+  // a cookie there.
+  EXPECT_EQ(Http(port_, "POST", "/api/projects/" + p + "/preview", "", mallory).status, 404);
+  Response token = Http(port_, "POST", "/api/projects/" + p + "/preview", "", bob);
+  ASSERT_EQ(token.status, 200) << token.body;
+  std::string t = token.Json().Find("token")->as_string();
+  EXPECT_NE(token.Json().Find("url")->as_string().find(p + ".localhost"), std::string::npos);
+  Response first = Http(port_, "GET", "/app?x=1&cs_preview=" + t, "", "", sub);
+  ASSERT_EQ(first.status, 302) << first.body;
+  EXPECT_EQ(first.Header("location"), "/app?x=1");
+  std::string set_cookie = first.Header("set-cookie", /*raw=*/true);
+  EXPECT_NE(set_cookie.find("Partitioned"), std::string::npos) << set_cookie;
+  std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  EXPECT_EQ(Http(port_, "GET", "/app?x=1", "", "", sub + "Cookie: " + cookie + "\r\n").status, 502);
+  // The token is bound to its project and is no session.
+  std::string q = CreateProject(alice);
+  EXPECT_EQ(Http(port_, "GET", "/", "", "", "Host: " + q + ".localhost\r\nCookie: " + cookie + "\r\n").status, 401);
+  EXPECT_EQ(Http(port_, "GET", "/api/me", "", t).status, 401);
+  // Public opt-in: the owner only.
+  EXPECT_EQ(Http(port_, "PATCH", "/api/projects/" + p, R"({"public_preview":true})", bob).status, 403);
+  Response pub = Http(port_, "PATCH", "/api/projects/" + p, R"({"public_preview":true})", alice);
+  ASSERT_EQ(pub.status, 200) << pub.body;
+  EXPECT_TRUE(pub.Json().Find("public_preview")->as_bool());
+  EXPECT_EQ(Http(port_, "GET", "/", "", "", sub).status, 502);
+  EXPECT_EQ(Http(port_, "GET", "/preview/" + p + "/").status, 502);
+  ASSERT_EQ(Http(port_, "PATCH", "/api/projects/" + p, R"({"public_preview":false})", alice).status, 200);
+  EXPECT_EQ(Http(port_, "GET", "/", "", "", sub).status, 401);
 }
 
 // The namespace launcher where the machine allows it (probe first).

@@ -14,6 +14,7 @@ export interface Project {
   owner: string;
   created_at: string | number;
   run_state: string;
+  public_preview?: boolean;
   members?: Member[];
 }
 export interface FileEntry { path: string; type: 'file' | 'dir' | 'symlink'; size: number }
@@ -105,6 +106,9 @@ export const api = {
   createTerminal: (id: string, title?: string) => json<{ id: string }>('POST', `${p(id)}/terminals`, title ? { title } : {}),
   run: (id: string) => json<{ terminal: string }>('POST', `${p(id)}/run`),
   stop: (id: string) => json<unknown>('POST', `${p(id)}/stop`),
+  // A short-lived token that opens the project's live preview (members only).
+  previewToken: (id: string) => json<{ token: string; url: string; expires_in_s: number }>('POST', `${p(id)}/preview`),
+  setPublicPreview: (id: string, on: boolean) => json<Project>('PATCH', p(id), { public_preview: on }),
 };
 
 export function membersOf(answer: Member[] | { members: Member[] } | undefined): Member[] {

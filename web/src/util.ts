@@ -80,6 +80,14 @@ export function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 
+// The canonical room name of a workspace path (docs/platform.md, File rooms): every byte but
+// [A-Za-z0-9-._~] of each segment percent-encoded with upper-case hex. The server refuses any
+// other spelling, so each file has exactly one room.
+export function roomPath(path: string): string {
+  return path.split('/').filter((s) => s !== '' && s !== '.').map((s) =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())).join('/');
+}
+
 export function formatTime(ts: number): string {
   const d = new Date(ts);
   return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });

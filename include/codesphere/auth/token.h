@@ -27,9 +27,10 @@ enum class TokenKind : std::uint8_t {
   kSession = 1,    // a signed-in browser (the `cs_session` cookie) or CLI session
   kApi = 2,        // a long-lived API token
   kShareLink = 3,  // an invitation to a project with a role
+  kPreview = 4,    // a member's short-lived access to one project's live preview
 };
 
-// "session", "api", "share-link".
+// "session", "api", "share-link", "preview".
 std::string_view TokenKindName(TokenKind kind);
 
 // A set of token kinds, e.g. what an endpoint accepts: `TokenKind::kSession` converts to the
@@ -58,7 +59,8 @@ struct TokenClaims {
   TokenKind kind = TokenKind::kSession;
   // The user id the token speaks for; for share links, the user who created the link.
   std::string subject;
-  // Share links only: the project the link opens, and the role it grants.
+  // Share links: the project the link opens, and the role it grants. Preview tokens: the
+  // project whose preview they open (role viewer).
   std::string project;
   Role role = Role::kViewer;
   // Second resolution.
@@ -136,6 +138,11 @@ class TokenIssuer {
   // project.
   Result<IssuedToken> IssueShareLink(std::string_view creator_user_id, std::string_view project,
                                      Role role, std::chrono::seconds ttl) const;
+  // A preview token: `user_id` may load the live preview of `project` (the server still
+  // checks the membership on every request, so removing the member revokes it). Same errors
+  // as `IssueShareLink`.
+  Result<IssuedToken> IssuePreview(std::string_view user_id, std::string_view project,
+                                   std::chrono::seconds ttl) const;
 
  private:
   Result<IssuedToken> Issue(TokenKind kind, std::string_view subject, std::string_view project,

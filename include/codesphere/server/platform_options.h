@@ -25,13 +25,14 @@ enum class SandboxMode {
   kNone,
 };
 
-// Who may load a project's live preview.
+// Who may load a project's live preview (HTTP and WebSocket, both URL forms).
 enum class PreviewAccess {
-  // Anyone who can reach the server (like a published app). The IDE's iframe needs no token.
+  // Anyone who can reach the server, for every project (like published apps).
   kPublic,
-  // Members only: a session token (cookie/bearer, for /preview/{project}/) or a preview
-  // token from POST /api/projects/{id}/preview, which sets a host-only cookie on the preview
-  // origin.
+  // Members only, unless the project's owner made its preview public
+  // (PATCH /api/projects/{id} {"public_preview": true}): a preview token from
+  // POST /api/projects/{id}/preview (traded for a cookie on the preview origin) or, on
+  // /preview/{project}/, the member's session. Others get 401 (anonymous) or 403.
   kMembers,
 };
 
@@ -64,7 +65,8 @@ struct PlatformOptions {
   std::uint64_t sandbox_pids = 512;
   // The port the preview proxies to when the request does not say (?port=). Default: 8000.
   std::uint16_t preview_port = 8000;
-  PreviewAccess preview_access = PreviewAccess::kPublic;
+  // Default: kMembers.
+  PreviewAccess preview_access = PreviewAccess::kMembers;
 
   // Authentication.
   // Session lifetime (cookie Max-Age and token expiry). Default: 7 days.

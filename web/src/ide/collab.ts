@@ -3,7 +3,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { readAuthMessage } from 'y-protocols/auth';
 import { User } from '../api';
-import { colorFor, encodePath, wsUrl } from '../util';
+import { colorFor, roomPath, wsUrl } from '../util';
 
 export interface AwarenessUser { name: string; color: string; username: string }
 
@@ -21,7 +21,7 @@ export interface Room {
 // or ".codesphere/project" for the project document.
 export function openRoom(project: string, path: string, user: User): Room {
   const doc = new Y.Doc();
-  const provider = new WebsocketProvider(wsUrl(`/yjs/${encodeURIComponent(project)}`), encodePath(path), doc, {
+  const provider = new WebsocketProvider(wsUrl(`/yjs/${encodeURIComponent(project)}`), roomPath(path), doc, {
     // Every tab goes through the server: no BroadcastChannel shortcut between tabs, so what a
     // tab shows is what the server accepted (a viewer's refused edits never reach other tabs).
     disableBc: true,

@@ -31,7 +31,7 @@ export async function renderIde(root: HTMLElement, projectId: string, user: User
   const tree = new FileTree(project.id, canWrite);
   const editor = new EditorArea(project.id, user, !canWrite);
   const terminals = new TerminalPanel(project.id, !canWrite);
-  const preview = new PreviewPane(project.id);
+  const preview = new PreviewPane(project.id, { owner: project.role === 'owner', isPublic: project.public_preview });
   const presence = new PresenceList(projectRoom.provider.awareness, user.username);
   const chat = new ChatPanel(projectRoom.doc, user.username, canWrite, (u) => presence.nameOf(u));
   presence.onChange = () => chat.render();
