@@ -231,10 +231,11 @@ function summarize () {
     .map((f) => [Number(f.slice(prefix.length, -5)), JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))]))
   const ol = byRound('ours-load-'); const rl = byRound('relay-load-'); const of = byRound('ours-flood-echo-')
   const rf = byRound('relay-flood-echo-'); const ob = byRound('ours-flood-breakdown-'); const ld = byRound('load-')
-  res.per_round = Object.keys(ol).map(Number).sort((a, b) => a - b).map((r) => {
+  const roundNumbers = [...new Set([...Object.keys(ol), ...Object.keys(of), ...Object.keys(ld)].map(Number))].sort((a, b) => a - b)
+  res.per_round = roundNumbers.map((r) => {
     const row = { round: r, load: ld[r] ?? null }
     for (const mode of ['cooked', 'raw']) {
-      const t = ol[r].rounds[0].tput[mode]; if (!t) continue
+      const t = ol[r]?.rounds[0].tput[mode]; if (!t) continue
       const ours = t.relay.MBps; const quiet = t.raw_c?.MBps; const busy = t.raw_c_busy?.MBps
       const relay = rl[r]?.rounds[0].tput[mode]?.relay.MBps
       row[mode] = {
@@ -243,7 +244,7 @@ function summarize () {
         ours_over_raw_c_best: ratio(ours, Math.max(quiet ?? 0, busy ?? 0))
       }
     }
-    row.echo_cat_p99_ms = { ours: ol[r].rounds[0].echo.cat?.p99_ms ?? null, relay: rl[r]?.rounds[0].echo.cat?.p99_ms ?? null }
+    row.echo_cat_p99_ms = { ours: ol[r]?.rounds[0].echo.cat?.p99_ms ?? null, relay: rl[r]?.rounds[0].echo.cat?.p99_ms ?? null }
     row.flood_echo = {
       ours_p50_ms: of[r]?.p50_ms ?? null, ours_p99_ms: of[r]?.p99_ms ?? null, relay_p50_ms: rf[r]?.p50_ms ?? null,
       relay_p99_ms: rf[r]?.p99_ms ?? null, p99_ours_over_relay: ratio(of[r]?.p99_ms, rf[r]?.p99_ms)

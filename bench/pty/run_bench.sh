@@ -13,6 +13,8 @@
 #   env REPEAT (rounds, default 5), OUT (results folder, default bench/pty/results),
 #       ANCHORS (default ../shared/bench-anchors next to the repository), SESSIONS (200),
 #       FLOOD_ITERS (echo round trips per flood-echo test, default 5000),
+#       PARTS (which parts run, default "load flood idle"; e.g. PARTS=flood for the echo-under-flood
+#       rounds alone),
 #       LOAD_ARGS (extra pty_load.mjs options, e.g. "--bytes 52428800" for a quick run)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,6 +24,7 @@ anchors=${ANCHORS:-$root/../shared/bench-anchors}
 repeat=${REPEAT:-5}
 sessions=${SESSIONS:-200}
 flood_iters=${FLOOD_ITERS:-5000}
+parts=" ${PARTS:-load flood idle} "
 out=${OUT:-$root/bench/pty/results}
 [[ -x $term ]] || { echo "missing $term (build the codesphere-term target)" >&2; exit 1; }
 mkdir -p "$out"
@@ -74,21 +77,27 @@ load_json() {  # load_json ROUND "BUSY TOTAL at start" "LOADAVG at start"
 for r in $(seq 1 "$repeat"); do
   cpu0=$(cpu_sample)
   load0=$(cut -d' ' -f1-3 /proc/loadavg)
-  echo "== round $r: throughput and echo (load $load0)" >&2
-  # shellcheck disable=SC2086
-  "$work/pty_bench.sh" "$ours" --repeat 1 --in-prefix 0 ${LOAD_ARGS:-} --out "$out/ours-load-$r.json" >/dev/null
-  # shellcheck disable=SC2086
-  "$work/pty_bench.sh" "$relay" --repeat 1 --raw-bin none ${LOAD_ARGS:-} --out "$out/relay-load-$r.json" >/dev/null
-  echo "== round $r: echo while another session floods" >&2
-  start_and_run "$ours_traced" --mode flood-echo --in-prefix 0 --iters "$flood_iters" \
-    --lat-dump "$work/lat.txt" --out "$out/ours-flood-echo-$r.json" >/dev/null
-  node "$work/pty_extra.mjs" --mode breakdown --trace "$work/trace.txt" --lat "$work/lat.txt" \
-    --out "$out/ours-flood-breakdown-$r.json" >/dev/null || true
-  rm -f "$work/trace.txt" "$work/lat.txt"
-  start_and_run "$relay" --mode flood-echo --iters "$flood_iters" --out "$out/relay-flood-echo-$r.json" >/dev/null
+  if [[ $parts == *" load "* ]]; then
+    echo "== round $r: throughput and echo (load $load0)" >&2
+    # shellcheck disable=SC2086
+    "$work/pty_bench.sh" "$ours" --repeat 1 --in-prefix 0 ${LOAD_ARGS:-} --out "$out/ours-load-$r.json" >/dev/null
+    # shellcheck disable=SC2086
+    "$work/pty_bench.sh" "$relay" --repeat 1 --raw-bin none ${LOAD_ARGS:-} --out "$out/relay-load-$r.json" >/dev/null
+  fi
+  if [[ $parts == *" flood "* ]]; then
+    echo "== round $r: echo while another session floods (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+    start_and_run "$ours_traced" --mode flood-echo --in-prefix 0 --iters "$flood_iters" \
+      --lat-dump "$work/lat.txt" --out "$out/ours-flood-echo-$r.json" >/dev/null
+    node "$work/pty_extra.mjs" --mode breakdown --trace "$work/trace.txt" --lat "$work/lat.txt" \
+      --out "$out/ours-flood-breakdown-$r.json" >/dev/null || true
+    rm -f "$work/trace.txt" "$work/lat.txt"
+    start_and_run "$relay" --mode flood-echo --iters "$flood_iters" --out "$out/relay-flood-echo-$r.json" >/dev/null
+  fi
   load_json "$r" "$cpu0" "$load0" >"$out/load-$r.json"
 done
-echo "== idle memory, $sessions sessions" >&2
-start_and_run "$ours" --mode idle-mem --in-prefix 0 --sessions "$sessions" --out "$out/ours-idle-mem.json" >/dev/null
-start_and_run "$relay" --mode idle-mem --sessions "$sessions" --out "$out/relay-idle-mem.json" >/dev/null
+if [[ $parts == *" idle "* ]]; then
+  echo "== idle memory, $sessions sessions" >&2
+  start_and_run "$ours" --mode idle-mem --in-prefix 0 --sessions "$sessions" --out "$out/ours-idle-mem.json" >/dev/null
+  start_and_run "$relay" --mode idle-mem --sessions "$sessions" --out "$out/relay-idle-mem.json" >/dev/null
+fi
 node "$work/pty_extra.mjs" --mode summarize --dir "$out" --out "$out/summary.json"
