@@ -388,7 +388,7 @@ class LoopWorkspaceVolume final : public WorkspaceVolume {
         size_(size),
         lock_(std::move(lock)) {}
 
-  // Called with the registry lock held, by the shared_ptr's deleter.
+  // Called by the shared_ptr's deleter, with the registry entry marked busy.
   void Unmount() {
     if (umount2(mount_point_.c_str(), UMOUNT_NOFOLLOW) == 0) return;
     if (errno == EBUSY) {
@@ -428,20 +428,26 @@ class LoopWorkspaceVolume final : public WorkspaceVolume {
   const UniqueFd lock_;  // the image, flock'ed: one supervisor process per image
 };
 
-// Volumes this process has mounted, by mount point. Mounting and unmounting happen under
-// the lock, so an unmount never races a new mount of the same workspace: a mount that finds
-// an expired entry waits until its unmount has finished.
+// Volumes this process has mounted, by mount point. An entry is `busy` while its volume is
+// being mounted or unmounted (outside the lock: e2fsck, mke2fs and resize2fs can take a
+// while, and other workspaces must not wait for them); whoever finds a busy or expiring
+// entry waits until it settles, so an unmount never races a new mount of the same
+// workspace.
 struct Registry {
+  struct Entry {
+    std::weak_ptr<LoopWorkspaceVolume> volume;
+    bool busy = false;
+  };
   std::mutex mu;
-  std::condition_variable unmounted;
-  std::map<std::string, std::weak_ptr<LoopWorkspaceVolume>> volumes;
+  std::condition_variable settled;
+  std::map<std::string, Entry> volumes;
 };
 Registry& GetRegistry() {
   static auto* registry = new Registry();
   return *registry;
 }
 
-Result<std::unique_ptr<LoopWorkspaceVolume>> MountLocked(const WorkspaceVolumeOptions& o,
+Result<std::unique_ptr<LoopWorkspaceVolume>> MountUnregistered(const WorkspaceVolumeOptions& o,
                                                          uint64_t size) {
   CODESPHERE_RETURN_IF_ERROR(MakeDirectories(o.image.substr(0, o.image.rfind('/'))));
   CODESPHERE_RETURN_IF_ERROR(MakeDirectories(o.mount_point));
@@ -577,9 +583,9 @@ Result<std::shared_ptr<WorkspaceVolume>> MountWorkspaceVolume(const WorkspaceVol
   for (;;) {
     auto it = registry.volumes.find(o.mount_point);
     if (it == registry.volumes.end()) break;
-    std::shared_ptr<LoopWorkspaceVolume> existing = it->second.lock();
-    if (!existing) {
-      registry.unmounted.wait(lock);  // its last holder is unmounting it right now
+    std::shared_ptr<LoopWorkspaceVolume> existing = it->second.volume.lock();
+    if (it->second.busy || !existing) {
+      registry.settled.wait(lock);  // being mounted, or its last holder is unmounting it
       continue;
     }
     if (existing->image() != o.image) {
@@ -593,18 +599,33 @@ Result<std::shared_ptr<WorkspaceVolume>> MountWorkspaceVolume(const WorkspaceVol
     }
     return std::shared_ptr<WorkspaceVolume>(std::move(existing));
   }
-  CODESPHERE_ASSIGN_OR_RETURN(std::unique_ptr<LoopWorkspaceVolume> mounted, MountLocked(o, size));
-  std::shared_ptr<LoopWorkspaceVolume> shared(mounted.release(), [](LoopWorkspaceVolume* v) {
+  registry.volumes[o.mount_point].busy = true;
+  lock.unlock();
+  auto mounted = MountUnregistered(o, size);
+  lock.lock();
+  if (!mounted.ok()) {
+    registry.volumes.erase(o.mount_point);
+    registry.settled.notify_all();
+    return mounted.error();
+  }
+  std::shared_ptr<LoopWorkspaceVolume> shared(mounted->release(), [](LoopWorkspaceVolume* v) {
     Registry& registry = GetRegistry();
     {
-      std::lock_guard<std::mutex> lock(registry.mu);
-      v->Unmount();
+      std::lock_guard<std::mutex> guard(registry.mu);
+      registry.volumes[v->mount_point()].busy = true;
+    }
+    v->Unmount();
+    {
+      std::lock_guard<std::mutex> guard(registry.mu);
       registry.volumes.erase(v->mount_point());
     }
-    registry.unmounted.notify_all();
+    registry.settled.notify_all();
     delete v;
   });
-  registry.volumes[o.mount_point] = shared;
+  Registry::Entry& entry = registry.volumes[o.mount_point];
+  entry.volume = shared;
+  entry.busy = false;
+  registry.settled.notify_all();
   return std::shared_ptr<WorkspaceVolume>(std::move(shared));
 }
 

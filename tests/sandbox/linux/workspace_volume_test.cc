@@ -7,8 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include "codesphere/sandbox/safe_file.h"
 #include "tests/testing/status_matchers.h"
@@ -96,6 +99,32 @@ TEST_F(WorkspaceVolumeTest, SharedByHoldersAndUnmountedAfterTheLast) {
   EXPECT_TRUE(IsMountPoint(options_.mount_point));
   second.reset();
   EXPECT_FALSE(IsMountPoint(options_.mount_point));
+}
+
+// Threads mounting and releasing one workspace at once: every mount succeeds, holders at
+// the same time share one volume, and an unmount never races a new mount.
+TEST_F(WorkspaceVolumeTest, ConcurrentMountsAndReleasesOfOneWorkspace) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 4; ++i) {
+        auto volume = MountWorkspaceVolume(options_);
+        if (!volume.ok() || !IsMountPoint(options_.mount_point)) {
+          ++failures;
+          ADD_FAILURE() << (volume.ok() ? "not mounted" : volume.error().ToString());
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_FALSE(IsMountPoint(options_.mount_point));
+  ASSERT_OK_AND_ASSIGN(auto a, MountWorkspaceVolume(options_));
+  std::shared_ptr<WorkspaceVolume> b;
+  std::thread other([&] { b = *MountWorkspaceVolume(options_); });
+  other.join();
+  EXPECT_EQ(a.get(), b.get());
 }
 
 TEST_F(WorkspaceVolumeTest, GrowsAndShrinksWhileUnmounted) {
