@@ -94,7 +94,16 @@ class HostSandbox final : public Sandbox {
     return internal::ConnectLoopback(UniqueFd(fd), port, timeout);
   }
 
-  Result<SandboxStats> Stats() override { return SandboxStats{}; }
+  Result<SandboxStats> Stats() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    SandboxStats stats;
+    if (volume_) {
+      CODESPHERE_ASSIGN_OR_RETURN(WorkspaceVolumeUsage disk, volume_->Usage());
+      stats.workspace_size_bytes = disk.size_bytes;
+      stats.workspace_used_bytes = disk.used_bytes;
+    }
+    return stats;
+  }
 
   Status Stop() override {
     std::lock_guard<std::mutex> lock(mu_);

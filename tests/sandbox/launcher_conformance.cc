@@ -157,6 +157,10 @@ TEST_P(LauncherConformanceTest, CappedWorkspaceFillsUpAtItsSize) {
   RunOutput out = Run({"sh", "-c", "head -c 32M /dev/zero > big"});
   EXPECT_FALSE(out.status.success());
   EXPECT_NE(out.stderr_data.find("No space left"), std::string::npos) << out.stderr_data;
+  ASSERT_OK_AND_ASSIGN(SandboxStats stats, sandbox_->Stats());
+  EXPECT_GT(stats.workspace_size_bytes, 8u << 20);
+  EXPECT_LE(stats.workspace_size_bytes, 16u << 20);
+  EXPECT_GT(stats.workspace_used_bytes, stats.workspace_size_bytes / 2);
   StopAndCheck();
   ASSERT_EQ(stat(workspace_.path().c_str(), &ws), 0);
   EXPECT_EQ(ws.st_dev, parent.st_dev) << "the volume outlived the sandbox";

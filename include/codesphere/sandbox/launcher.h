@@ -28,6 +28,10 @@ struct SandboxStats {
   uint64_t pids = 0;               // Tasks (processes + threads) now.
   uint64_t cpu_usage_ns = 0;       // CPU time consumed by all its processes.
   uint64_t oom_kills = 0;          // Processes killed by the OOM killer.
+  // With a capped workspace (`RootFs::workspace_size_bytes`): the file system's usable size
+  // and the bytes in use (statvfs of the volume); 0 without a cap.
+  uint64_t workspace_size_bytes = 0;
+  uint64_t workspace_used_bytes = 0;
 };
 
 // A running sandbox.

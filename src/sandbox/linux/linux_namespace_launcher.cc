@@ -265,6 +265,11 @@ Result<SandboxStats> LinuxSandbox::Stats() {
   stats.pids = usage.pids;
   stats.cpu_usage_ns = usage.cpu_usage_ns;
   stats.oom_kills = usage.oom_kills;
+  if (volume_) {
+    CODESPHERE_ASSIGN_OR_RETURN(WorkspaceVolumeUsage disk, volume_->Usage());
+    stats.workspace_size_bytes = disk.size_bytes;
+    stats.workspace_used_bytes = disk.used_bytes;
+  }
   return stats;
 }
 
