@@ -844,12 +844,24 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
   CODESPHERE_RETURN_IF_ERROR(CheckEmptyDir(root.get(), dir));
   CODESPHERE_ASSIGN_OR_RETURN(ChunkIndex index, LoadIndex());
 
-  // Directories first (sorted order puts parents before children).
-  for (const auto& e : m.entries) {
-    if (e.type != EntryType::kDirectory) continue;
-    CODESPHERE_RETURN_IF_ERROR(AtParent(root.get(), e.path, [&](int pfd, const std::string& name) {
-      if (::mkdirat(pfd, name.c_str(), 0700) != 0) return ErrnoToStatus(errno, "mkdir " + e.path);
-      return OkStatus();
+  // Every step below runs on `threads` threads: a restore of many small files is mostly
+  // syscalls, and a single thread of it would wait for a CPU on a busy machine.
+  const int threads = std::max(workers_, options_.io_concurrency);
+  // Directories by depth: each level in parallel, parents before children.
+  std::vector<std::vector<std::uint32_t>> dirs_by_depth;
+  for (std::uint32_t i = 0; i < m.entries.size(); ++i) {
+    if (m.entries[i].type != EntryType::kDirectory) continue;
+    auto depth = static_cast<std::size_t>(std::count(m.entries[i].path.begin(), m.entries[i].path.end(), '/'));
+    if (dirs_by_depth.size() <= depth) dirs_by_depth.resize(depth + 1);
+    dirs_by_depth[depth].push_back(i);
+  }
+  for (const auto& level : dirs_by_depth) {
+    CODESPHERE_RETURN_IF_ERROR(internal::ParallelFor(level.size(), threads, [&](std::size_t k) -> Status {
+      const ManifestEntry& e = m.entries[level[k]];
+      return AtParent(root.get(), e.path, [&](int pfd, const std::string& name) {
+        if (::mkdirat(pfd, name.c_str(), 0700) != 0) return ErrnoToStatus(errno, "mkdir " + e.path);
+        return OkStatus();
+      });
     }));
   }
 
@@ -889,13 +901,14 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
     }
   }
   progress.SetTotals(stats.files, bytes_total);
-  for (std::uint32_t i : empty_files) {
-    const auto& e = m.entries[i];
+  CODESPHERE_RETURN_IF_ERROR(internal::ParallelFor(empty_files.size(), threads, [&](std::size_t k) -> Status {
+    const auto& e = m.entries[empty_files[k]];
     auto fd = internal::OpenBeneath(root.get(), e.path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (!fd.has_value()) return fd.error();
     CODESPHERE_RETURN_IF_ERROR(FinishFile(fd->get(), e));
     progress.Add(1, 0);
-  }
+    return OkStatus();
+  }));
 
   // Files of kDirectRestoreMinSize or more are written with O_DIRECT (see
   // direct_file_writer.h); smaller ones through the page cache, where a few pages cost less
@@ -915,7 +928,6 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
               [](const Target& a, const Target& b) { return a.loc.offset < b.loc.offset; });
     work.emplace_back(pack, &targets);
   }
-  int threads = std::max(workers_, options_.io_concurrency);
   Status s = internal::ParallelFor(work.size(), threads, [&](std::size_t w) -> Status {
     const std::string& pack_key = index.packs[work[w].first];
     const auto& targets = *work[w].second;
@@ -969,10 +981,15 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
   if (!s.ok()) return s;
 
   // Symlinks last (nothing is written through them), then directory modes and times, deepest
-  // first, since creating entries changes a directory's mtime.
-  for (const auto& e : m.entries) {
-    if (e.type != EntryType::kSymlink) continue;
-    CODESPHERE_RETURN_IF_ERROR(AtParent(root.get(), e.path, [&](int pfd, const std::string& name) {
+  // level first: creating entries changes a directory's mtime, and a restrictive mode on a
+  // parent must not stop us from reaching its children.
+  std::vector<std::uint32_t> links;
+  for (std::uint32_t i = 0; i < m.entries.size(); ++i) {
+    if (m.entries[i].type == EntryType::kSymlink) links.push_back(i);
+  }
+  CODESPHERE_RETURN_IF_ERROR(internal::ParallelFor(links.size(), threads, [&](std::size_t k) -> Status {
+    const ManifestEntry& e = m.entries[links[k]];
+    return AtParent(root.get(), e.path, [&](int pfd, const std::string& name) {
       if (::symlinkat(e.link_target.c_str(), pfd, name.c_str()) != 0) {
         return ErrnoToStatus(errno, "symlink " + e.path);
       }
@@ -981,12 +998,14 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
         return ErrnoToStatus(errno, "set times of " + e.path);
       }
       return OkStatus();
+    });
+  }));
+  for (auto level = dirs_by_depth.rbegin(); level != dirs_by_depth.rend(); ++level) {
+    CODESPHERE_RETURN_IF_ERROR(internal::ParallelFor(level->size(), threads, [&](std::size_t k) -> Status {
+      const ManifestEntry& e = m.entries[(*level)[k]];
+      CODESPHERE_ASSIGN_OR_RETURN(UniqueFd fd, internal::OpenBeneath(root.get(), e.path, O_RDONLY | O_DIRECTORY));
+      return FinishFile(fd.get(), e);
     }));
-  }
-  for (auto it = m.entries.rbegin(); it != m.entries.rend(); ++it) {
-    if (it->type != EntryType::kDirectory) continue;
-    CODESPHERE_ASSIGN_OR_RETURN(UniqueFd fd, internal::OpenBeneath(root.get(), it->path, O_RDONLY | O_DIRECTORY));
-    CODESPHERE_RETURN_IF_ERROR(FinishFile(fd.get(), *it));
   }
   progress.Finish();
   return stats;
