@@ -70,6 +70,10 @@ class WorkspaceVolume {
   virtual uint64_t size_bytes() const = 0;
   // Current usage (statvfs of the mount, st_blocks of the image).
   virtual Result<WorkspaceVolumeUsage> Usage() const = 0;
+  // Gives the blocks of deleted files back to the host (FITRIM: holes are punched into the
+  // sparse image), so the image occupies what the workspace uses now rather than the most it
+  // ever used. Call it now and then (e.g. when a project goes idle). Errors: errno-mapped.
+  virtual Status Trim() = 0;
 
  protected:
   WorkspaceVolume() = default;

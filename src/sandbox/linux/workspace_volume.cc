@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <spawn.h>
 #include <string.h>
@@ -41,6 +42,7 @@ namespace {
 constexpr uint64_t kMinSize = 16ull << 20;
 constexpr uint64_t kRound = 1ull << 20;
 constexpr unsigned long kMountFlags = MS_NOSUID | MS_NODEV | MS_NOATIME;
+constexpr const char* kMountOptions = "errors=remount-ro";
 
 // The loop device (e.g. "/dev/loop3") the image `resolved` is attached to, "" when none:
 // after a lazy unmount the file system lives on (and stays attached) until its last user
@@ -404,6 +406,18 @@ class LoopWorkspaceVolume final : public WorkspaceVolume {
   const std::string& image() const override { return image_; }
   const std::string& mount_point() const override { return mount_point_; }
   uint64_t size_bytes() const override { return size_; }
+  Status Trim() override {
+    int fd = open(mount_point_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return ErrnoToStatus(errno, "open " + mount_point_);
+    UniqueFd root(fd);
+    // Blocks freed in the running journal transaction are not free for FITRIM until it
+    // commits.
+    if (syncfs(root.get()) != 0) return ErrnoToStatus(errno, "syncfs " + mount_point_);
+    struct fstrim_range range = {};
+    range.len = UINT64_MAX;
+    if (ioctl(root.get(), FITRIM, &range) != 0) return ErrnoToStatus(errno, "FITRIM " + mount_point_);
+    return OkStatus();
+  }
   Result<WorkspaceVolumeUsage> Usage() const override {
     struct statvfs vfs;
     if (statvfs(mount_point_.c_str(), &vfs) != 0) {
@@ -531,7 +545,7 @@ Result<std::unique_ptr<LoopWorkspaceVolume>> MountUnregistered(const WorkspaceVo
   }
   if (!attached.empty() && BlockDeviceMounted(attached)) {
     if (mount(attached.c_str(), o.mount_point.c_str(), "ext4", kMountFlags,
-              "errors=remount-ro") == 0) {
+              kMountOptions) == 0) {
       return std::make_unique<LoopWorkspaceVolume>(o.image, o.mount_point, size, std::move(lock));
     }
     // The device let go in the meantime: attach afresh below.
@@ -546,7 +560,7 @@ Result<std::unique_ptr<LoopWorkspaceVolume>> MountUnregistered(const WorkspaceVo
   UniqueFd image(image_fd);
   CODESPHERE_ASSIGN_OR_RETURN(auto loop, AttachLoop(image.get(), resolved));
   if (mount(loop.second.c_str(), o.mount_point.c_str(), "ext4", kMountFlags,
-            "errors=remount-ro") != 0) {
+            kMountOptions) != 0) {
     // Closing the loop fd (on return) detaches the device again (autoclear).
     return ErrnoToStatus(errno, "mount " + loop.second + " on " + o.mount_point);
   }
@@ -614,13 +628,14 @@ Result<std::shared_ptr<WorkspaceVolume>> MountWorkspaceVolume(const WorkspaceVol
       std::lock_guard<std::mutex> guard(registry.mu);
       registry.volumes[v->mount_point()].busy = true;
     }
+    const std::string mount_point = v->mount_point();
     v->Unmount();
+    delete v;  // releases the image's lock before the next mount may take it
     {
       std::lock_guard<std::mutex> guard(registry.mu);
-      registry.volumes.erase(v->mount_point());
+      registry.volumes.erase(mount_point);
     }
     registry.settled.notify_all();
-    delete v;
   });
   Registry::Entry& entry = registry.volumes[o.mount_point];
   entry.volume = shared;
