@@ -44,6 +44,15 @@ constexpr uint64_t kRound = 1ull << 20;
 constexpr unsigned long kMountFlags = MS_NOSUID | MS_NODEV | MS_NOATIME;
 constexpr const char* kMountOptions = "errors=remount-ro";
 
+// The file behind the loop device whose sysfs directory is `sysfs_dir` ("" when none).
+std::string ReadBackingFile(const std::string& sysfs_dir) {
+  auto text = internal::ReadKernelFile(sysfs_dir + "/loop/backing_file");
+  if (!text.ok()) return {};
+  std::string file = *text;
+  while (!file.empty() && file.back() == '\n') file.pop_back();
+  return file;
+}
+
 // The loop device (e.g. "/dev/loop3") the image `resolved` is attached to, "" when none:
 // after a lazy unmount the file system lives on (and stays attached) until its last user
 // lets go, and it must then be mounted again from the same device, never a second one.
@@ -53,12 +62,7 @@ std::string AttachedLoopDevice(const std::string& resolved) {
   std::string found;
   while (struct dirent* e = readdir(dir)) {
     if (strncmp(e->d_name, "loop", 4) != 0) continue;
-    auto text = internal::ReadKernelFile(std::string("/sys/block/") + e->d_name +
-                                         "/loop/backing_file");
-    if (!text.ok()) continue;
-    std::string file = *text;
-    while (!file.empty() && file.back() == '\n') file.pop_back();
-    if (file == resolved) {
+    if (ReadBackingFile(std::string("/sys/block/") + e->d_name) == resolved) {
       found = std::string("/dev/") + e->d_name;
       break;
     }
@@ -241,13 +245,8 @@ Result<std::pair<UniqueFd, std::string>> AttachLoop(int image_fd, const std::str
 
 // The image behind the loop device `dev` ("" when `dev` is no loop device).
 std::string LoopBackingFile(dev_t dev) {
-  std::string path = "/sys/dev/block/" + std::to_string(major(dev)) + ":" +
-                     std::to_string(minor(dev)) + "/loop/backing_file";
-  auto text = internal::ReadKernelFile(path);
-  if (!text.ok()) return {};
-  std::string s = *text;
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
+  return ReadBackingFile("/sys/dev/block/" + std::to_string(major(dev)) + ":" +
+                         std::to_string(minor(dev)));
 }
 
 // True when `path` has no entries; an unreadable directory is an error.
