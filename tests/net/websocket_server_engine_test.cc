@@ -3,6 +3,7 @@
 // The server-side RFC 6455 engine without sockets: bytes in, frames and events out.
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -193,6 +194,63 @@ TEST_F(WebSocketServerEngineTest, ProtocolViolationsAreAnsweredAndStopReading) {
     ASSERT_EQ(events_.messages.size(), 1u);
     EXPECT_EQ(events_.messages[0].data, "ok");
     EXPECT_FALSE(events_.ended);  // the owner ends the connection after flushing
+  }
+}
+
+TEST_F(WebSocketServerEngineTest, RandomSplitsDeliverTheSameMessages) {
+  std::mt19937 rng(20261122);  // fixed seed
+  for (int round = 0; round < 200; ++round) {
+    events_ = Recorder();
+    SetUp();
+    // Random valid traffic: binary messages (some fragmented, some around pings) of 0-70,000
+    // bytes, fed in random-sized pieces.
+    std::string bytes;
+    std::vector<std::string> expected;
+    int messages = 1 + static_cast<int>(rng() % 6);
+    for (int m = 0; m < messages; ++m) {
+      std::size_t size = rng() % 4 == 0 ? rng() % 70000 : rng() % 200;
+      size = std::min<std::size_t>(size, 1000);  // the fixture's max_message_size
+      std::string payload(size, '\0');
+      for (char& c : payload) c = static_cast<char>(rng());
+      expected.push_back(payload);
+      std::size_t cut = payload.empty() ? 0 : rng() % payload.size();
+      if (rng() % 2 == 0) {
+        bytes += Frame(2, payload);
+      } else {
+        bytes += Frame(2, payload.substr(0, cut), false) + Frame(9, "k") +
+                 Frame(0, payload.substr(cut), true);
+      }
+    }
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+      std::size_t n = std::min<std::size_t>(bytes.size() - pos, 1 + rng() % 300);
+      ASSERT_EQ(engine_->Feed(bytes.data() + pos, n), n);
+      pos += n;
+    }
+    ASSERT_EQ(events_.messages.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(events_.messages[i].data, expected[i]);
+    }
+  }
+}
+
+TEST_F(WebSocketServerEngineTest, RandomBytesNeverCrashOrOverrun) {
+  std::mt19937 rng(4);  // fixed seed
+  for (int round = 0; round < 2000; ++round) {
+    events_ = Recorder();
+    SetUp();
+    std::string junk(1 + rng() % 400, '\0');
+    for (char& c : junk) c = static_cast<char>(rng());
+    if (rng() % 2 == 0) junk[1] = static_cast<char>(junk[1] | 0x80);  // masked: parse deeper
+    std::size_t pos = 0;
+    while (pos < junk.size()) {
+      std::size_t n = std::min<std::size_t>(junk.size() - pos, 1 + rng() % 64);
+      std::size_t used = engine_->Feed(junk.data() + pos, n);
+      ASSERT_LE(used, n);
+      if (used < n) break;  // a protocol error: the owner stops feeding
+      pos += n;
+      if (events_.ended) break;
+    }
   }
 }
 
