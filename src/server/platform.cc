@@ -642,6 +642,16 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
                        return static_cast<double>(self->runtimes.size());
                      });
 
+  m.AddCallbackGauge("codesphere_platform_file_agents_bound",
+                     "Open file rooms whose file is live-bound (edits <-> disk)", [weak] {
+                       auto self = weak.lock();
+                       if (!self) return 0.0;
+                       std::lock_guard<std::mutex> lock(self->mu);
+                       double n = 0;
+                       for (const auto& [id, rt] : self->runtimes) n += rt->files().bound_agents();
+                       return n;
+                     });
+
   // The server and its routes.
   net::ServerOptions so;
   so.host = o.host;

@@ -138,12 +138,14 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     MarkDirty(name->project);
     Touch(name->project);
     if (internal::IsProjectDocument(name->path)) return;
-    // A bound file agent writes the file (debounced, merged with changes on disk); the
-    // direct write below covers files it cannot bind (binary, too large, ignored dirs) and
-    // the moments before it is bound.
+    // The room's file agent writes the file (debounced, merged with changes on disk). The
+    // direct write below covers files no agent can bind (binary, too large, ignored dirs)
+    // and creates files that do not exist yet; it never overwrites an existing file the
+    // agent binds or is about to bind (a change on disk there wins).
     auto& files = Runtime(name->project)->files();
     files.EnsureAgent(std::string(room), name->path);
-    if (files.AgentBound(std::string(room))) return;
+    files.NoteRoomChange(std::string(room));
+    const bool agent_writes = files.AgentHandles(std::string(room));
     sync::Room* loaded = nullptr;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -155,7 +157,7 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     auto dir = OpenWorkspace(name->project);
     if (!dir.ok()) return;  // the project was deleted
     auto current = dir->ReadFile(name->path, 64u << 20);
-    if (current.ok() && *current == text) return;
+    if (current.ok() && (*current == text || agent_writes)) return;
     bool created = !current.ok();
     auto slash = name->path.rfind('/');
     if (slash != std::string::npos) (void)dir->MakeDirectory(name->path.substr(0, slash), 0755, true);

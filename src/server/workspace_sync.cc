@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <optional>
 #include <random>
 #include <utility>
 #include <variant>
@@ -256,9 +258,20 @@ void WorkspaceSync::EnsureAgent(const std::string& room, const std::string& path
   });
 }
 
-bool WorkspaceSync::AgentBound(const std::string& room) const {
+bool WorkspaceSync::AgentHandles(const std::string& room) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return bound_.count(room) != 0;
+  return requested_.count(room) != 0 && inert_.count(room) == 0;
+}
+
+void WorkspaceSync::NoteRoomChange(const std::string& room) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (requested_.count(room) != 0) room_changed_[room] = std::chrono::system_clock::now();
+}
+
+void WorkspaceSync::MarkInert(const std::shared_ptr<Agent>& agent) {
+  agent->inert = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  inert_.insert(agent->room);
 }
 
 void WorkspaceSync::Connect(const std::shared_ptr<Agent>& agent) {
@@ -332,7 +345,7 @@ void WorkspaceSync::OnFrame(const std::shared_ptr<Agent>& agent, const Bytes& fr
     update = u->update;
   } else if (auto* denied = std::get_if<sync::PermissionDeniedMessage>(&*message)) {
     LogWarning("file agent refused by its room", {{"room", agent->room}, {"reason", denied->reason}});
-    agent->inert = true;
+    MarkInert(agent);
     agent->ws->Close();
     return;
   } else {
@@ -360,7 +373,7 @@ void WorkspaceSync::TryBind(const std::shared_ptr<Agent>& agent) {
   auto current = workspace_->ReadFile(agent->path);
   if (!current.ok()) {
     if (current.error().code() != StatusCode::kNotFound) {
-      agent->inert = true;  // a directory, a symlink, unreadable: leave it to the room hook
+      MarkInert(agent);  // a directory, a symlink, unreadable: leave it to the room hook
       return;
     }
     // A new file (or one deleted on disk): it exists once the room has text for it.
@@ -377,34 +390,48 @@ void WorkspaceSync::TryBind(const std::shared_ptr<Agent>& agent) {
       return;
     }
     if (!IsText(*current) || current->size() > filesync::WorkspaceOptions().max_bound_file_size) {
-      agent->inert = true;
+      MarkInert(agent);
       return;
     }
-    // The file changed on disk between the room's open and this bind: the file wins, as it
-    // does once the binding exists (Bind would otherwise overwrite it with the room's text).
-    if (Status r = ReplaceText(agent->doc, text, *current); !r.ok()) {
-      LogWarning("file agent could not take the file's text",
-                 {{"room", agent->room}, {"error", r.ToString()}});
-      return;
+    // Both changed since they were last equal (at the room's open): the one changed last
+    // wins. A file written after the room's last edit (a program, an upload) is taken into
+    // the room; a room edited after the file (e.g. clients re-sending offline edits after a
+    // restart) is written to the file by Bind.
+    std::optional<std::chrono::system_clock::time_point> room_time;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = room_changed_.find(agent->room); it != room_changed_.end()) room_time = it->second;
+    }
+    std::error_code ec;
+    auto file_time = std::filesystem::last_write_time(options_.root + "/" + agent->path, ec);
+    bool file_wins = true;
+    if (room_time && !ec) {
+      auto file_sys = std::chrono::file_clock::to_sys(file_time);
+      file_wins = file_sys > std::chrono::time_point_cast<decltype(file_sys)::duration>(*room_time);
+    }
+    if (file_wins) {
+      if (Status r = ReplaceText(agent->doc, text, *current); !r.ok()) {
+        LogWarning("file agent could not take the file's text",
+                   {{"room", agent->room}, {"error", r.ToString()}});
+        return;
+      }
     }
   }
   auto binding = workspace_->Bind(agent->path, agent->doc, kTextName, RandomClientId());
   if (!binding.ok()) {
-    if (binding.error().code() == StatusCode::kFailedPrecondition) agent->inert = true;
+    if (binding.error().code() == StatusCode::kFailedPrecondition) MarkInert(agent);
     LogDebug("file room not bound to its file",
              {{"room", agent->room}, {"error", binding.error().ToString()}});
     return;
   }
   agent->binding = std::move(*binding);
+  ++bound_agents_;
   if (options_.after_write) options_.after_write(agent->path);
-  std::lock_guard<std::mutex> lock(mu_);
-  bound_.insert(agent->room);
 }
 
 void WorkspaceSync::Unbind(const std::shared_ptr<Agent>& agent) {
+  if (agent->binding) --bound_agents_;
   agent->binding.reset();
-  std::lock_guard<std::mutex> lock(mu_);
-  bound_.erase(agent->room);
 }
 
 void WorkspaceSync::Drop(const std::shared_ptr<Agent>& agent) {
@@ -420,6 +447,7 @@ void WorkspaceSync::Drop(const std::shared_ptr<Agent>& agent) {
   agents_.erase(it);
   std::lock_guard<std::mutex> lock(mu_);
   requested_.erase(agent->room);
+  room_changed_.erase(agent->room);
 }
 
 void WorkspaceSync::Close() {
@@ -431,7 +459,7 @@ void WorkspaceSync::Close() {
   asio::post(strand_, [self = shared_from_this()] {
     for (auto& [room, agent] : self->agents_) {
       if (agent->binding) (void)agent->binding->Flush();
-      agent->binding.reset();
+      self->Unbind(agent);
       agent->sub.Reset();
       if (agent->ws) agent->ws->Close(net::CloseCode::kGoingAway, "project stopped");
       agent->ws.reset();
@@ -439,7 +467,9 @@ void WorkspaceSync::Close() {
     self->agents_.clear();
     {
       std::lock_guard<std::mutex> lock(self->mu_);
-      self->bound_.clear();
+      self->requested_.clear();
+      self->inert_.clear();
+      self->room_changed_.clear();
     }
     self->poll_timer_.cancel();
     self->tree_timer_.cancel();

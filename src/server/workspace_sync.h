@@ -10,6 +10,7 @@
 // `files` event. Private to the server module.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -62,9 +63,14 @@ class WorkspaceSync : public std::enable_shared_from_this<WorkspaceSync> {
   void Start();
   // Makes sure file room `room` (canonical name, workspace path `path`) has a file agent.
   void EnsureAgent(const std::string& room, const std::string& path);
-  // True while the agent of `room` has its file bound (then it, not the room's change hook,
-  // writes the file).
-  bool AgentBound(const std::string& room) const;
+  // True while `room` has an agent that binds (or will bind) its file: then the agent, not
+  // the room's change hook, writes an existing file. False for files the agent cannot bind.
+  bool AgentHandles(const std::string& room) const;
+  // Records that `room` integrated a durable change now (the room's change hook): when an
+  // agent binds a file that differs from its room, the side that changed last wins.
+  void NoteRoomChange(const std::string& room);
+  // File agents whose file is bound now (for /metrics).
+  int bound_agents() const { return bound_agents_.load(); }
   // Closes the agents and the watch. Further calls do nothing.
   void Close();
 
@@ -80,6 +86,7 @@ class WorkspaceSync : public std::enable_shared_from_this<WorkspaceSync> {
   void OnFrame(const std::shared_ptr<Agent>& agent, const Bytes& frame);
   void TryBind(const std::shared_ptr<Agent>& agent);
   void Unbind(const std::shared_ptr<Agent>& agent);
+  void MarkInert(const std::shared_ptr<Agent>& agent);
   void Drop(const std::shared_ptr<Agent>& agent);
   void TreeChanged();
 
@@ -89,8 +96,10 @@ class WorkspaceSync : public std::enable_shared_from_this<WorkspaceSync> {
 
   mutable std::mutex mu_;
   std::set<std::string> requested_;  // guarded by mu_: rooms with an agent (or one coming)
-  std::set<std::string> bound_;      // guarded by mu_
+  std::set<std::string> inert_;      // guarded by mu_: agents that cannot bind their file
   bool closed_ = false;              // guarded by mu_
+  std::atomic<int> bound_agents_{0};
+  std::map<std::string, std::chrono::system_clock::time_point> room_changed_;  // guarded by mu_
 
   // Strand only:
   bool started_ = false;
