@@ -532,6 +532,9 @@ void Platform::Impl::DropRuntime(std::string_view project, bool snapshot) {
   });
   // The io_context may be gone at process exit: do not wait forever.
   finished.wait_for(std::chrono::seconds(5));
+  // The file agents and the workspace watch close on the blocking pool: finish that while
+  // the platform (and its pool) surely exist.
+  (void)rt->files().WaitClosed(std::chrono::seconds(5));
   if (snapshot && rt->has_sandbox()) (void)Snapshot(project);
   rt->StopSandbox();
 }

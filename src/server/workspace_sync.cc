@@ -114,8 +114,16 @@ WorkspaceSync::WorkspaceSync(asio::any_io_executor io, asio::any_io_executor wor
 
 WorkspaceSync::~WorkspaceSync() = default;
 
+template <typename F>
+void WorkspaceSync::Post(F&& fn) {
+  // After Close the strand is gone (it belongs to the platform's blocking pool, which may be
+  // destroyed before the io_context drops the last handler holding us): drop the work.
+  std::lock_guard<std::mutex> lock(strand_mu_);
+  if (strand_) asio::post(*strand_, std::forward<F>(fn));
+}
+
 void WorkspaceSync::Start() {
-  asio::post(strand_, [self = shared_from_this()] { self->OpenWatch(); });
+  Post([self = shared_from_this()] { self->OpenWatch(); });
 }
 
 void WorkspaceSync::OpenWatch() {
@@ -164,7 +172,7 @@ void WorkspaceSync::ArmWatch() {
   watch_->async_wait(asio::posix::stream_descriptor::wait_read,
                      [self = shared_from_this()](const std::error_code& ec) {
                        if (ec) return;
-                       asio::post(self->strand_, [self] {
+                       self->Post([self] {
                          self->PollNow();
                          // Events that arrived between the poll and re-arming the wait are
                          // picked up by polling once more after arming.
@@ -206,7 +214,7 @@ void WorkspaceSync::SchedulePoll() {
   poll_timer_.expires_at(poll_due_);
   poll_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec) return;
-    asio::post(self->strand_, [self] { self->OnPollTimer(); });
+    self->Post([self] { self->OnPollTimer(); });
   });
 }
 
@@ -217,7 +225,7 @@ void WorkspaceSync::OnPollTimer() {
     poll_timer_.expires_at(poll_due_);
     poll_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
       if (ec) return;
-      asio::post(self->strand_, [self] { self->OnPollTimer(); });
+      self->Post([self] { self->OnPollTimer(); });
     });
     return;
   }
@@ -238,7 +246,7 @@ void WorkspaceSync::TreeChanged() {
   tree_timer_.expires_at(last_tree_event_ + options_.tree_event_interval);
   tree_timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
     if (ec) return;
-    asio::post(self->strand_, [self] {
+    self->Post([self] {
       self->tree_armed_ = false;
       if (self->tree_pending_) self->TreeChanged();
     });
@@ -250,7 +258,7 @@ void WorkspaceSync::EnsureAgent(const std::string& room, const std::string& path
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_ || !requested_.insert(room).second) return;
   }
-  asio::post(strand_, [self = shared_from_this(), room, path] {
+  Post([self = shared_from_this(), room, path] {
     self->OpenWatch();
     auto agent = std::make_shared<Agent>(room, path);
     self->agents_[room] = agent;
@@ -288,12 +296,12 @@ void WorkspaceSync::Connect(const std::shared_ptr<Agent>& agent) {
   handlers.on_message = [weak, agent](net::WebSocket&, ByteSpan data, net::MessageKind kind) {
     auto self = weak.lock();
     if (!self || kind != net::MessageKind::kBinary) return;
-    asio::post(self->strand_, [self, agent, frame = Bytes(data.begin(), data.end())] {
+    self->Post([self, agent, frame = Bytes(data.begin(), data.end())] {
       self->OnFrame(agent, frame);
     });
   };
   handlers.on_close = [weak, agent](net::WebSocket&, const net::CloseInfo&) {
-    if (auto self = weak.lock()) asio::post(self->strand_, [self, agent] { self->Drop(agent); });
+    if (auto self = weak.lock()) self->Post([self, agent] { self->Drop(agent); });
   };
   net::ConnectWebSocket(
       io_, options_.room_url_prefix + agent->room, std::move(o), std::move(handlers),
@@ -303,7 +311,7 @@ void WorkspaceSync::Connect(const std::shared_ptr<Agent>& agent) {
           if (ws.ok()) (*ws)->Close();
           return;
         }
-        asio::post(self->strand_, [self, agent, ws = std::move(ws)]() mutable {
+        self->Post([self, agent, ws = std::move(ws)]() mutable {
           if (!ws.ok()) {
             LogWarning("file agent could not join its room",
                        {{"room", agent->room}, {"error", ws.error().ToString()}});
@@ -456,7 +464,7 @@ void WorkspaceSync::Close() {
     if (closed_) return;
     closed_ = true;
   }
-  asio::post(strand_, [self = shared_from_this()] {
+  Post([self = shared_from_this()] {
     for (auto& [room, agent] : self->agents_) {
       if (agent->binding) (void)agent->binding->Flush();
       self->Unbind(agent);
@@ -480,7 +488,16 @@ void WorkspaceSync::Close() {
       self->watch_.reset();
     }
     self->workspace_.reset();
+    {
+      std::lock_guard<std::mutex> lock(self->strand_mu_);
+      self->strand_.reset();
+    }
+    self->closed_promise_.set_value();
   });
+}
+
+bool WorkspaceSync::WaitClosed(std::chrono::milliseconds timeout) {
+  return closed_future_.wait_for(timeout) == std::future_status::ready;
 }
 
 }  // namespace codesphere::server::internal

@@ -14,9 +14,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -71,8 +73,10 @@ class WorkspaceSync : public std::enable_shared_from_this<WorkspaceSync> {
   void NoteRoomChange(const std::string& room);
   // File agents whose file is bound now (for /metrics).
   int bound_agents() const { return bound_agents_.load(); }
-  // Closes the agents and the watch. Further calls do nothing.
+  // Closes the agents and the watch (asynchronously, on the strand). Further calls do nothing.
   void Close();
+  // Waits up to `timeout` until Close has finished. Returns false on timeout or without Close.
+  bool WaitClosed(std::chrono::milliseconds timeout);
 
  private:
   struct Agent;
@@ -90,8 +94,13 @@ class WorkspaceSync : public std::enable_shared_from_this<WorkspaceSync> {
   void Drop(const std::shared_ptr<Agent>& agent);
   void TreeChanged();
 
+  template <typename F>
+  void Post(F&& fn);
+
   asio::any_io_executor io_;
-  asio::strand<asio::any_io_executor> strand_;
+  std::mutex strand_mu_;
+  // Reset at the end of Close (see Post).
+  std::optional<asio::strand<asio::any_io_executor>> strand_;  // guarded by strand_mu_
   WorkspaceSyncOptions options_;
 
   mutable std::mutex mu_;
@@ -99,6 +108,8 @@ class WorkspaceSync : public std::enable_shared_from_this<WorkspaceSync> {
   std::set<std::string> inert_;      // guarded by mu_: agents that cannot bind their file
   bool closed_ = false;              // guarded by mu_
   std::atomic<int> bound_agents_{0};
+  std::promise<void> closed_promise_;
+  std::shared_future<void> closed_future_ = closed_promise_.get_future().share();
   std::map<std::string, std::chrono::system_clock::time_point> room_changed_;  // guarded by mu_
 
   // Strand only:
