@@ -1,8 +1,13 @@
 // Copyright 2026 The codesphere Authors. SPDX-License-Identifier: Apache-2.0
 
 #include <csignal>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
@@ -15,6 +20,7 @@ namespace codesphere::pty {
 namespace {
 
 using ::codesphere::pty::testing::RunCoroutine;
+using ::codesphere::pty::testing::RunUntil;
 using ::codesphere::testing::StatusIs;
 
 ProcessStarter Sh(std::string script) {
@@ -123,6 +129,39 @@ TEST_F(LinuxPtyTest, BadRequestsGetErrors) {
   auto w = RunCoroutine(io_, pty->Write(AsBytes("x")));
   ASSERT_TRUE(w.has_value());
   EXPECT_THAT(*w, StatusIs(StatusCode::kCancelled));
+}
+
+// The kernel reads happen on the Pty's reader thread: closing while a flood is being read
+// must cancel the pending Read, stop that thread, and leave nothing writing into freed
+// buffers (run under ASan by `make test-asan`).
+TEST_F(LinuxPtyTest, ClosingDuringAFloodCancelsThePendingRead) {
+  auto pty = Open(Sh("exec yes"));
+  ASSERT_NE(pty, nullptr);
+  std::size_t total = 0;
+  std::optional<Status> last;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        std::vector<std::uint8_t> buf(65536);
+        for (;;) {
+          auto n = co_await pty->Read(buf);
+          if (!n.ok()) {
+            last = n.error();
+            co_return;
+          }
+          if (*n == 0) {
+            last = OkStatus();
+            co_return;
+          }
+          total += *n;
+        }
+      },
+      asio::detached);
+  ASSERT_TRUE(RunUntil(io_, [&] { return total >= (1u << 20); }));
+  pty->Close();
+  ASSERT_TRUE(RunUntil(io_, [&] { return last.has_value(); }));
+  EXPECT_THAT(*last, StatusIs(StatusCode::kCancelled));
+  pty.reset();
 }
 
 TEST_F(LinuxPtyTest, StarterErrorsAreReturned) {
