@@ -3,7 +3,7 @@
 // codesphere-collab: a y-websocket-compatible collaboration server that loses nothing on a
 // crash (every update is fsync'd to the room's log before it is broadcast).
 //
-//   codesphere-collab [--host H] [--port P] [--data DIR] [--threads N] [--no-fsync]
+//   codesphere-collab [--host H] [--port P] [--data DIR] [--threads N] [--writers N] [--no-fsync]
 //
 // HOST and PORT are read from the environment as y-websocket's server does (flags win).
 // Rooms come from the URL path (`ws://host:port/<room>`); `/metrics` serves Prometheus
@@ -30,7 +30,8 @@ namespace {
 void Usage() {
   std::fprintf(stderr,
                "usage: codesphere-collab [--host H] [--port P] [--data DIR] [--threads N] "
-               "[--no-fsync]\n"
+               "[--writers N] [--no-fsync]\n"
+               "  --writers: threads appending to room logs (concurrent fsyncs; default 2).\n"
                "  HOST/PORT environment variables are used when the flags are absent.\n"
                "  Without --data, rooms live in memory only.\n");
 }
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   std::string data;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool fsync = true;
+  int writers = server::CollabOptions{}.writer_threads;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     else if (a == "--port") port = std::strtol(value(), nullptr, 10);
     else if (a == "--data") data = value();
     else if (a == "--threads") threads = std::max(1, std::atoi(value()));
+    else if (a == "--writers") writers = std::max(1, std::atoi(value()));
     else if (a == "--no-fsync") fsync = false;
     else if (a == "--help" || a == "-h") {
       Usage();
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
   server::CollabOptions co;
   co.data_dir = data;
   co.sync = fsync;
+  co.writer_threads = writers;
   co.metrics = &metrics;
   auto collab = server::CollabService::Create(io.get_executor(), co);
   if (!collab) {
