@@ -18,6 +18,7 @@
 #include "codesphere/sandbox/process.h"
 #include "codesphere/sandbox/process_launcher.h"
 #include "codesphere/sandbox/spec.h"
+#include "codesphere/sandbox/workspace_volume.h"
 #include "convert.h"
 #include "status.h"
 
@@ -95,6 +96,11 @@ void RegisterSpec(py::module_& m) {
       .def_readwrite("workspace_target", &sandbox::RootFs::workspace_target)
       .def_readwrite("tmp_size_bytes", &sandbox::RootFs::tmp_size_bytes)
       .def_readwrite("shm_size_bytes", &sandbox::RootFs::shm_size_bytes)
+      .def_readwrite("workspace_size_bytes", &sandbox::RootFs::workspace_size_bytes,
+                     "Caps the whole workspace (an ext4 image on a loop device mounted on it); "
+                     "0 = uncapped.")
+      .def_readwrite("workspace_image", &sandbox::RootFs::workspace_image,
+                     "The capped workspace's image file; empty = '<workspace>.img'.")
       .def(
           "add_bind",
           [](sandbox::RootFs& r, std::string source, std::string target, bool read_only,
@@ -236,6 +242,8 @@ void RegisterSandboxAndLauncher(py::module_& m) {
              d["pids"] = st.pids;
              d["cpu_usage_ns"] = st.cpu_usage_ns;
              d["oom_kills"] = st.oom_kills;
+             d["workspace_size_bytes"] = st.workspace_size_bytes;
+             d["workspace_used_bytes"] = st.workspace_used_bytes;
              return d;
            })
       .def("stop",
@@ -258,6 +266,10 @@ void RegisterSandboxAndLauncher(py::module_& m) {
           },
           "spec"_a, "Starts (launches) a sandbox. Releases the GIL.");
 
+  m.def("probe_workspace_volume_support",
+        [] { Blocking([] { return sandbox::ProbeWorkspaceVolumeSupport(); }); },
+        "Raises an Error saying why this host cannot cap workspaces (root, loop devices, "
+        "ext4, e2fsprogs are needed).");
   m.def("probe_linux_namespace_support",
         [] { Blocking([] { return sandbox::ProbeLinuxNamespaceSupport(); }); },
         "Raises FailedPreconditionError/PermissionDeniedError saying what this host lacks.");

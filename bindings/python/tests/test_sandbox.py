@@ -127,6 +127,36 @@ class LinuxNamespaceLauncherTest(unittest.TestCase):
                 self.assertIn("pids", box.stats())
             self.assertEqual(Path(tmp, "f").read_text(), "hi\n")
 
+    def test_capped_workspace_fills_up_at_its_size(self):
+        launcher = isolating_launcher()
+        if launcher is None:
+            self.skipTest("this host cannot run namespace sandboxes (needs root, cgroups)")
+        try:
+            sandbox.probe_workspace_volume_support()
+        except codesphere.Error as e:
+            self.skipTest(f"this host cannot cap workspaces: {e}")
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chmod(tmp, 0o755)  # the sandbox's own uid must reach ws/ to bind it
+            workspace = Path(tmp, "ws")
+            workspace.mkdir()
+            spec = sandbox.Spec.default(str(workspace))
+            spec.limits.wall_time_ms = 20000
+            rootfs = spec.rootfs  # fields are copied: assign the whole value back
+            rootfs.workspace_size_bytes = 32 << 20
+            rootfs.workspace_image = str(Path(tmp, "ws.img"))
+            spec.rootfs = rootfs
+            with launcher.start(spec) as box:
+                out = box.run(["sh", "-c",
+                               "i=0; while [ $i -lt 16 ]; do "
+                               "head -c 4194304 /dev/zero > /workspace/f$i || exit 7; "
+                               "i=$((i+1)); done"])
+                self.assertEqual(out["status"].exit_code, 7, out)
+                stats = box.stats()
+                self.assertGreater(stats["workspace_size_bytes"], 0)
+                self.assertLessEqual(stats["workspace_used_bytes"], 32 << 20)
+            # The image holds the data; it stays within the cap on the host.
+            self.assertLessEqual(Path(tmp, "ws.img").stat().st_blocks * 512, 34 << 20)
+
 
 if __name__ == "__main__":
     unittest.main()
