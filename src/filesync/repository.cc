@@ -845,8 +845,9 @@ Result<RestoreStats> StoreRepository::Restore(const std::string& id, const std::
   CODESPHERE_ASSIGN_OR_RETURN(ChunkIndex index, LoadIndex());
 
   // Every step below runs on `threads` threads: a restore of many small files is mostly
-  // syscalls, and a single thread of it would wait for a CPU on a busy machine.
-  const int threads = std::max(workers_, options_.io_concurrency);
+  // syscalls, and pack reads and O_DIRECT writes block on the device, so twice the I/O
+  // concurrency keeps both CPUs busy (8 threads restored the 1 GB tree in 2.1 s, 4 in 2.4-2.8 s).
+  const int threads = std::max(workers_, 2 * options_.io_concurrency);
   // Directories by depth: each level in parallel, parents before children.
   std::vector<std::vector<std::uint32_t>> dirs_by_depth;
   for (std::uint32_t i = 0; i < m.entries.size(); ++i) {
