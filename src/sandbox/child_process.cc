@@ -175,7 +175,16 @@ Status ReapPidfd(int pidfd, siginfo_t* info, struct rusage* usage) {
   for (;;) {
     *info = {};
     if (syscall(SYS_waitid, P_PIDFD, pidfd, info, WEXITED, usage) == 0) return OkStatus();
-    if (errno != EINTR) return ErrnoToStatus(errno, "waitid");
+    if (errno == EINTR) continue;
+    // A pidfd whose file description is O_NONBLOCK (a caller handed a dup of it to an event
+    // loop, which sets that flag on the shared description) makes waitid fail with EAGAIN
+    // while the process still runs. Wait for the exit on the pidfd, then reap.
+    if (errno == EAGAIN) {
+      struct pollfd pfd = {pidfd, POLLIN, 0};
+      if (poll(&pfd, 1, -1) < 0 && errno != EINTR) return ErrnoToStatus(errno, "poll pidfd");
+      continue;
+    }
+    return ErrnoToStatus(errno, "waitid");
   }
 }
 

@@ -775,9 +775,19 @@ TEST(PlatformSandboxTest, NamespaceSandboxRunsTerminals) {
     return r.binary.find("inside-" + project.substr(0, 63) + "-1000") != std::string::npos;
   })) << rec->binary;
   (*ws)->Close();
+  // Closing the terminal and deleting the project must stop its sandbox: every process the
+  // server spawned into it is reaped (an unreaped one kept the sandbox's init, and DELETE,
+  // waiting forever).
+  Response del = Http(port, "DELETE", "/api/projects/" + project, "", token);
+  EXPECT_EQ(del.status, 204) << del.body;
+  // A second project whose open terminal the shutdown itself has to stop.
+  Response c2 = Http(port, "POST", "/api/projects", R"({"name":"ns2","template":"python"})", token);
+  std::string project2 = c2.Json().Find("id")->as_string();
+  Response term2 = Http(port, "POST", "/api/projects/" + project2 + "/terminals", "{}", token);
+  ASSERT_EQ(term2.status, 201) << term2.body;
   std::promise<void> stopped;
   (*p)->Stop([&] { stopped.set_value(); });
-  stopped.get_future().wait_for(20s);
+  EXPECT_EQ(stopped.get_future().wait_for(60s), std::future_status::ready);
   guard.reset();
   io.stop();
   t.join();
