@@ -3,7 +3,8 @@
 // codesphere-collab: a y-websocket-compatible collaboration server that loses nothing on a
 // crash (every update is fsync'd to the room's log before it is broadcast).
 //
-//   codesphere-collab [--host H] [--port P] [--data DIR] [--threads N] [--writers N] [--no-fsync]
+//   codesphere-collab [--host H] [--port P] [--data DIR] [--threads N] [--writers N]
+//                     [--commit-interval-ms MS] [--no-fsync]
 //
 // HOST and PORT are read from the environment as y-websocket's server does (flags win).
 // Rooms come from the URL path (`ws://host:port/<room>`); `/metrics` serves Prometheus
@@ -30,8 +31,10 @@ namespace {
 void Usage() {
   std::fprintf(stderr,
                "usage: codesphere-collab [--host H] [--port P] [--data DIR] [--threads N] "
-               "[--writers N] [--no-fsync]\n"
+               "[--writers N] [--commit-interval-ms MS] [--no-fsync]\n"
                "  --writers: threads appending to room logs (concurrent fsyncs; default 2).\n"
+               "  --commit-interval-ms: a room starts a durable batch at most this often "
+               "(default 0).\n"
                "  HOST/PORT environment variables are used when the flags are absent.\n"
                "  Without --data, rooms live in memory only.\n");
 }
@@ -46,6 +49,7 @@ int main(int argc, char** argv) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool fsync = true;
   int writers = server::CollabOptions{}.writer_threads;
+  auto commit_interval = server::CollabOptions{}.min_commit_interval;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* {
@@ -60,6 +64,9 @@ int main(int argc, char** argv) {
     else if (a == "--data") data = value();
     else if (a == "--threads") threads = std::max(1, std::atoi(value()));
     else if (a == "--writers") writers = std::max(1, std::atoi(value()));
+    else if (a == "--commit-interval-ms")
+      commit_interval = std::chrono::microseconds(
+          static_cast<long long>(std::max(0.0, std::atof(value())) * 1000));
     else if (a == "--no-fsync") fsync = false;
     else if (a == "--help" || a == "-h") {
       Usage();
@@ -91,6 +98,7 @@ int main(int argc, char** argv) {
   co.data_dir = data;
   co.sync = fsync;
   co.writer_threads = writers;
+  co.min_commit_interval = commit_interval;
   co.metrics = &metrics;
   auto collab = server::CollabService::Create(io.get_executor(), co);
   if (!collab) {

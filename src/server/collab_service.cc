@@ -35,6 +35,7 @@ struct RoomRunner {
   std::size_t users = 0;  // guarded by Impl::mu
   bool busy = false;      // an append or compaction is on the writer pool
   bool failed = false;    // storage failed: the room refuses updates until reloaded
+  std::chrono::steady_clock::time_point last_commit;  // start of the last durable batch
   std::vector<std::shared_ptr<Connection>> conns;  // joined connections (strand-bound)
 };
 
@@ -141,6 +142,24 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
       MaybeCompact(r);
       return;
     }
+    const auto now = std::chrono::steady_clock::now();
+    const auto next = r->last_commit + options.min_commit_interval;
+    if (now < next) {
+      // Too soon after the last batch: let more updates join this one.
+      r->busy = true;
+      auto timer = std::make_shared<asio::steady_timer>(r->strand, next);
+      timer->async_wait([self = shared_from_this(), r, timer](const std::error_code&) {
+        r->busy = false;
+        {
+          std::lock_guard<std::mutex> lock(self->mu);
+          if (self->stopped) return;  // Shutdown stores the room itself.
+        }
+        self->MaybeFlush(r);
+        self->MaybeUnload(r);
+      });
+      return;
+    }
+    r->last_commit = now;
     r->busy = true;
     auto batch = std::make_shared<std::vector<Bytes>>(open.room.TakeUnflushed());
     asio::post(writers, [self = shared_from_this(), r, batch] {

@@ -4,6 +4,7 @@
 // WebsocketProviders in Node. Usage:
 //   node collab_live.mjs --server PATH/codesphere-collab [--clients 10] [--rooms 3]
 //                        [--duration-ms 4000] [--seed 1] [--crashes 0]
+//                        [--commit-interval-ms MS]  (the server's: batched durable commits)
 // Checks: every room's clients converge to identical content, equal to what a fresh client
 // loads from the server; awareness states reach the others and disappear after a client
 // disconnects. With --crashes N the server is killed with SIGKILL N times at random moments
@@ -31,6 +32,8 @@ const ROOMS = Number(args.rooms ?? 3)
 const DURATION = Number(args['duration-ms'] ?? 4000)
 const CRASHES = Number(args.crashes ?? 0)
 let seed = Number(args.seed ?? 1)
+// Extra server flags, e.g. --commit-interval-ms 20 (batched durable commits).
+const COMMIT_INTERVAL_MS = args['commit-interval-ms']
 if (!SERVER) { console.error('--server is required'); process.exit(2) }
 
 // Deterministic PRNG (mulberry32).
@@ -59,7 +62,8 @@ const url = `ws://127.0.0.1:${port}`
 let server = null
 
 async function startServer () {
-  server = spawn(SERVER, ['--host', '127.0.0.1', '--port', String(port), '--data', dataDir],
+  const extra = COMMIT_INTERVAL_MS ? ['--commit-interval-ms', String(COMMIT_INTERVAL_MS)] : []
+  server = spawn(SERVER, ['--host', '127.0.0.1', '--port', String(port), '--data', dataDir, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] })
   server.stderr.on('data', (d) => { if (process.env.VERBOSE) process.stderr.write(d) })
   await new Promise((resolve, reject) => {
