@@ -536,6 +536,21 @@ async function main() {
 
   await step('file tree: create, rename, upload, delete', async () => {
     const entry = (pg, p) => pg.locator(`[data-testid="file-entry"][data-path="${p}"]`);
+    // A row's tools show on hover. The tree re-renders on every `files` event (also for the
+    // change this step just made), so a click can land on a freshly rendered row that is not
+    // hovered yet: hover and click again until the dialog is open, as a user would.
+    const openRowDialog = async (row, tool) => {
+      for (let attempt = 1; ; attempt++) {
+        await row.hover();
+        await row.getByTestId(tool).click();
+        try {
+          await row.page().getByTestId('dialog-submit').waitFor({ timeout: 3000 });
+          return;
+        } catch (e) {
+          if (attempt >= 5) throw e;
+        }
+      }
+    };
     await page.a.getByTestId('new-file').click();
     await page.a.getByTestId('dialog-path').fill('src/util.py');
     await page.a.getByTestId('dialog-submit').click();
@@ -546,8 +561,7 @@ async function main() {
     await entry(page.b, 'src').waitFor({ timeout: TIMEOUT }); // B's tree follows the files event
     await waitServerFile(page.a, projectId, 'src/util.py', (t) => t.includes('ANSWER = 42'), 'got the typed text');
 
-    await entry(page.a, 'src/util.py').hover();
-    await entry(page.a, 'src/util.py').getByTestId('file-rename').click();
+    await openRowDialog(entry(page.a, 'src/util.py'), 'file-rename');
     await page.a.getByTestId('dialog-to').fill('src/helpers.py');
     await page.a.getByTestId('dialog-submit').click();
     await entry(page.a, 'src/helpers.py').waitFor({ timeout: TIMEOUT });
@@ -562,8 +576,7 @@ async function main() {
     await waitServerFile(page.a, projectId, uploadedPath, (t) => t === 'uploaded bytes\n', 'had the uploaded bytes');
     await screenshot(page.a, 'file-tree-alice');
 
-    await uploaded.hover();
-    await uploaded.getByTestId('file-delete').click();
+    await openRowDialog(uploaded, 'file-delete');
     await page.a.getByTestId('dialog-submit').click();
     await uploaded.waitFor({ state: 'detached', timeout: TIMEOUT });
     const res = await page.a.request.get(`${baseUrl}/api/projects/${encodeURIComponent(projectId)}/files/${uploadedPath}`);
