@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "codesphere/base/encoding.h"
+#include "codesphere/net/websocket.h"
 #include "net/websocket_engine.h"
 
 namespace codesphere::net::internal {
@@ -27,12 +28,13 @@ constexpr int kOpClose = 0x8;
 constexpr int kOpPing = 0x9;
 constexpr int kOpPong = 0xA;
 
-constexpr int kCloseNormal = 1000;
-constexpr int kCloseNoStatus = 1005;
-constexpr int kCloseAbnormal = 1006;
-constexpr int kCloseProtocolError = 1002;
-constexpr int kCloseInvalidPayload = 1007;
-constexpr int kCloseMessageTooBig = 1009;
+// Close codes as the wire's integers (the values are net::CloseCode's).
+constexpr int kCloseNormal = static_cast<int>(CloseCode::kNormal);
+constexpr int kCloseNoStatus = static_cast<int>(CloseCode::kNoStatus);
+constexpr int kCloseAbnormal = static_cast<int>(CloseCode::kAbnormal);
+constexpr int kCloseProtocolError = static_cast<int>(CloseCode::kProtocolError);
+constexpr int kCloseInvalidPayload = static_cast<int>(CloseCode::kInvalidPayload);
+constexpr int kCloseMessageTooBig = static_cast<int>(CloseCode::kMessageTooBig);
 
 // Scratch space for unmasking complete frames straight from the read buffer (per thread, so an
 // idle connection owns none). Large messages are assembled in the connection's own buffer.
