@@ -18,10 +18,11 @@ namespace {
 using ::codesphere::testing::TempDir;
 namespace fs = std::filesystem;
 
-// Keeps every conformance test's directory alive until the process ends.
+// Keeps every conformance test's directory alive until the process ends, then removes them
+// (destroyed at exit, after every test and store is gone).
 std::vector<std::unique_ptr<TempDir>>& Dirs() {
-  static auto* dirs = new std::vector<std::unique_ptr<TempDir>>();
-  return *dirs;
+  static std::vector<std::unique_ptr<TempDir>> dirs;
+  return dirs;
 }
 
 INSTANTIATE_TEST_SUITE_P(LocalDir, ObjectStoreConformanceTest,
