@@ -71,6 +71,18 @@ std::string NewProjectId(std::string_view name) {
   return slug + "-" + RandomHex(3);
 }
 
+// A new project's record: a fresh id derived from its name, created now.
+ProjectRecord NewProjectRecord(std::string name, std::string owner, std::string template_id,
+                               std::int64_t now_ms) {
+  ProjectRecord p;
+  p.id = NewProjectId(name);
+  p.name = std::move(name);
+  p.owner = std::move(owner);
+  p.template_id = std::move(template_id);
+  p.created_at_unix_ms = now_ms;
+  return p;
+}
+
 bool ValidUsername(std::string_view u) {
   if (u.empty() || u.size() > 64) return false;
   return std::all_of(u.begin(), u.end(), [](char c) {
@@ -296,12 +308,7 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
       const filesync::TemplateInfo* t = FindTemplate(StringField(*body, "template").value_or(""));
       if (t == nullptr) return ErrorResponse(InvalidArgumentError("unknown template"));
       if (auto limited = Limit(*create_limiter, "create:" + caller.user.id)) return *limited;
-      ProjectRecord p;
-      p.id = NewProjectId(name);
-      p.name = name;
-      p.owner = caller.user.id;
-      p.template_id = t->name;
-      p.created_at_unix_ms = NowMs();
+      ProjectRecord p = NewProjectRecord(name, caller.user.id, t->name, NowMs());
       {
         std::lock_guard<std::mutex> lock(repo_mu);
         auto made = filesync::CreateProjectFromTemplate(*repo, t->name, p.id, WorkspaceDir(p.id));
@@ -402,12 +409,7 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     if (name.empty()) name = project->name + "-fork";
     if (name.size() > 64) return ErrorResponse(InvalidArgumentError("name: 1-64 characters"));
     if (Status st = Snapshot(id); !st.ok()) return ErrorResponse(st);
-    ProjectRecord p;
-    p.id = NewProjectId(name);
-    p.name = name;
-    p.owner = caller.user.id;
-    p.template_id = project->template_id;
-    p.created_at_unix_ms = NowMs();
+    ProjectRecord p = NewProjectRecord(name, caller.user.id, project->template_id, NowMs());
     {
       std::lock_guard<std::mutex> lock(repo_mu);
       auto forked = filesync::ForkProject(*repo, id, p.id, WorkspaceDir(p.id));
