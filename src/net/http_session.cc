@@ -50,8 +50,12 @@ HttpSession::HttpSession(std::shared_ptr<Server::Impl> server, std::uint64_t id,
       transport_(std::move(transport)), request_timer_(strand_) {}
 
 void HttpSession::Start() {
+  // Stopped before it started (Server::Stop between the accept and this): the transport is
+  // closing on its own; a reader stored now would tie it and this session into a cycle.
+  if (ended_) return;
   ArmRequestTimer();
   transport_->Handshake([self = shared_from_this()](std::error_code ec) {
+    if (self->ended_) return;  // stopped during the TLS handshake
     if (ec) {
       LogDebug("tls handshake failed",
                {{"remote", self->transport_->remote_address()}, {"error", ec.message()}});
