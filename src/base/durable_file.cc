@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -41,6 +42,17 @@ Result<std::string> TempName(std::string_view name) {
 }
 
 }  // namespace
+
+bool IsAtomicWriteTemporary(std::string_view name) {
+  constexpr std::string_view kMarker = ".tmp-";
+  constexpr std::size_t kHexDigits = 16;
+  if (name.size() < 1 + 1 + kMarker.size() + kHexDigits || name.front() != '.') return false;
+  const std::string_view digits = name.substr(name.size() - kHexDigits);
+  const std::string_view marker = name.substr(name.size() - kHexDigits - kMarker.size(), kMarker.size());
+  return marker == kMarker && std::all_of(digits.begin(), digits.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 Status WriteAll(int fd, ByteSpan data, std::string_view what) {
   const std::uint8_t* p = data.data();

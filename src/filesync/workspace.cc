@@ -21,10 +21,10 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
-#include <random>
 #include <set>
 #include <unordered_map>
 
+#include "codesphere/base/durable_file.h"
 #include "codesphere/base/status_macros.h"
 #include "codesphere/crdt/types.h"
 #include "codesphere/crdt/update.h"
@@ -38,7 +38,6 @@ using internal::UniqueFd;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kDiskOrigin[] = "codesphere/filesync:disk";
-constexpr char kTempPrefix[] = ".codesphere-tmp-";
 constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE |
                                      IN_DELETE | IN_DELETE_SELF | IN_ONLYDIR | IN_DONT_FOLLOW;
 
@@ -129,7 +128,7 @@ class WorkspaceImpl : public Workspace {
 
  private:
   bool Ignored(const std::string& name) const {
-    return name.starts_with(kTempPrefix) ||
+    return IsAtomicWriteTemporary(name) ||
            std::find(options_.ignore.begin(), options_.ignore.end(), name) != options_.ignore.end();
   }
   void Emit(const FileEvent& e) {
@@ -273,33 +272,16 @@ Result<std::string> WorkspaceImpl::ReadFile(const std::string& path) {
 
 Status WorkspaceImpl::WriteFile(const std::string& path, std::string_view data) {
   CODESPHERE_RETURN_IF_ERROR(internal::ValidateRelativePath(path));
-  auto [parent, name] = internal::SplitParent(path);
-  UniqueFd pfd;
-  if (parent.empty()) {
-    pfd = UniqueFd(::dup(root_fd_.get()));
-  } else {
-    CODESPHERE_ASSIGN_OR_RETURN(pfd, internal::OpenBeneath(root_fd_.get(), parent, O_RDONLY | O_DIRECTORY));
-  }
-  std::string target(name);
-  mode_t mode = 0644;
+  CODESPHERE_ASSIGN_OR_RETURN(ParentDir parent, OpenParentBeneath(root_fd_.get(), path));
+  AtomicWriteOptions options;  // fsyncs the file and, after the rename, its directory
   struct stat st;
-  if (::fstatat(pfd.get(), target.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+  if (::fstatat(parent.fd, parent.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (!S_ISREG(st.st_mode)) return FailedPreconditionError(path + " exists and is not a regular file");
-    mode = st.st_mode & 07777;
+    options.mode = st.st_mode & 07777;  // an existing file keeps its mode
   }
-  thread_local std::mt19937_64 rng(std::random_device{}());
-  std::string tmp = kTempPrefix + std::to_string(rng());
-  int fd = ::openat(pfd.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoToStatus(errno, "create temp file for " + path);
-  UniqueFd guard(fd);
-  Status s = internal::PwriteAll(fd, data.data(), data.size(), 0, path);
-  if (s.ok() && ::fchmod(fd, mode) != 0) s = ErrnoToStatus(errno, "chmod " + path);
-  if (s.ok() && ::fsync(fd) != 0) s = ErrnoToStatus(errno, "fsync " + path);
-  if (s.ok() && ::renameat(pfd.get(), tmp.c_str(), pfd.get(), target.c_str()) != 0) {
-    s = ErrnoToStatus(errno, "rename over " + path);
-  }
-  if (!s.ok()) ::unlinkat(pfd.get(), tmp.c_str(), 0);
-  return s;
+  Status s = WriteFileAtomically(parent.fd, parent.name, AsBytes(data), options);
+  if (!s.ok()) return s.WithContext("write " + path);
+  return OkStatus();
 }
 
 Result<std::unique_ptr<FileBinding>> WorkspaceImpl::Bind(const std::string& path, crdt::Doc& doc,

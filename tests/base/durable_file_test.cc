@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -66,6 +67,26 @@ TEST(DurableFileTest, FailedHookLeavesTargetAndNoTemporary) {
               testing::StatusIs(StatusCode::kPermissionDenied));
   EXPECT_EQ(Slurp(file), "old");
   EXPECT_EQ(CountEntries(tmp.path()), 1);
+}
+
+TEST(DurableFileTest, TemporariesAreRecognisedByName) {
+  testing::TempDir tmp;
+  std::vector<std::string> seen;
+  AtomicWriteOptions options;
+  options.sync = false;
+  options.before_rename = [&](int) {
+    for (const auto& e : fs::directory_iterator(tmp.path())) seen.push_back(e.path().filename());
+    return OkStatus();
+  };
+  ASSERT_OK(WriteFileAtomically(tmp.path() / "main.py", AsBytes(std::string_view("x")), options));
+  ASSERT_EQ(seen.size(), 1u);  // the temporary, seen while it exists
+  EXPECT_TRUE(IsAtomicWriteTemporary(seen[0])) << seen[0];
+  EXPECT_FALSE(IsAtomicWriteTemporary("main.py"));
+  EXPECT_FALSE(IsAtomicWriteTemporary(".main.py"));
+  EXPECT_FALSE(IsAtomicWriteTemporary("main.py.tmp-0123456789abcdef"));   // not hidden
+  EXPECT_FALSE(IsAtomicWriteTemporary(".main.py.tmp-0123456789abcdeg"));  // not hex
+  EXPECT_FALSE(IsAtomicWriteTemporary(".main.py.tmp-0123456789abcde"));   // 15 digits
+  EXPECT_FALSE(IsAtomicWriteTemporary(".tmp-0123456789abcdef"));          // no name
 }
 
 TEST(DurableFileTest, RefusesNamesThatAreNotOneComponent) {

@@ -55,6 +55,10 @@ Status WriteFileAtomically(int dir_fd, std::string_view name, std::initializer_l
 Status WriteFileAtomically(int dir_fd, std::string_view name, ByteSpan data,
                            const AtomicWriteOptions& options = {});
 
+// True for the names WriteFileAtomically gives its temporaries (".<name>.tmp-" and 16 hex
+// digits): for directory watchers that skip them and for cleanups after a crash.
+bool IsAtomicWriteTemporary(std::string_view name);
+
 // The same for a path: opens its parent directory (following symlinks in the parent, as
 // open(2) does) and writes the last component atomically.
 Status WriteFileAtomically(const std::filesystem::path& path, std::initializer_list<ByteSpan> parts,
