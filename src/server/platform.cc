@@ -16,6 +16,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include <asio/post.hpp>
@@ -165,7 +166,22 @@ Platform::Impl::Impl(asio::any_io_executor ex, PlatformOptions opts)
       blocking(static_cast<std::size_t>(std::max(1, options.blocking_threads))),
       maintenance_timer(ex) {}
 
-Platform::Impl::~Impl() { blocking.join(); }
+Platform::Impl::~Impl() {
+  std::vector<std::thread> waiters;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    waiters = std::move(stop_waiters);
+  }
+  for (std::thread& t : waiters) {
+    // The waiter that held the last reference runs this itself.
+    if (t.get_id() == std::this_thread::get_id()) {
+      t.detach();
+    } else if (t.joinable()) {
+      t.join();
+    }
+  }
+  blocking.join();
+}
 
 std::int64_t Platform::Impl::NowMs() const { return UnixMillis(clock->WallNow()); }
 
@@ -705,8 +721,19 @@ void Platform::Stop(unique_function<void()> on_stopped) {
       }
       for (const auto& p : projects) impl->DropRuntime(p, true);
       impl->collab->Shutdown();
-      LogInfo("platform stopped");
-      if (*done) (*done)();
+      // `on_stopped` promises that nothing of the platform still runs, so that the caller may
+      // destroy the io_context: other pool threads may still be finishing a request (the
+      // responder, holding a strand of that io_context, goes after the answer was sent).
+      // Wait for the pool to empty, from outside it (this job is part of its work). The
+      // waiter lets go of the platform before reporting: if that was the last reference,
+      // ~Impl (and its io objects) ran before the caller may destroy the io_context.
+      std::lock_guard<std::mutex> lock(impl->mu);
+      impl->stop_waiters.emplace_back([impl, done]() mutable {
+        impl->blocking.join();
+        impl.reset();
+        LogInfo("platform stopped");
+        if (*done) (*done)();
+      });
     });
   });
 }

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <asio/any_io_executor.hpp>
@@ -199,6 +200,9 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   std::unique_ptr<net::Server> server;
   std::unique_ptr<CollabService> collab;
   asio::thread_pool blocking;
+  // Threads that wait for `blocking` to empty after a Stop, then report the platform stopped
+  // (guarded by mu; joined by ~Impl).
+  std::vector<std::thread> stop_waiters;
   asio::steady_timer maintenance_timer;
   std::atomic<bool> stopping{false};
   // Admits the platform's own file agents to rooms (header X-Codesphere-Agent); random per

@@ -36,7 +36,9 @@ class Platform {
   // Starts accepting connections and the idle/snapshot timers. REQUIRES: called once.
   void Start();
   // Graceful shutdown: stops accepting, closes connections, snapshots and stops every
-  // sandbox, flushes rooms; then runs `on_stopped` (on a platform thread).
+  // sandbox, flushes rooms, waits for the blocking pool's work to finish; then runs
+  // `on_stopped` (on a platform thread). After it, nothing of the platform runs on or holds
+  // the io_context: the caller may stop and destroy it.
   void Stop(unique_function<void()> on_stopped = nullptr);
 
   // The bound port.
