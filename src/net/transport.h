@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -21,6 +22,7 @@
 #include <asio/ssl.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "codesphere/base/thread_annotations.h"
 #include "codesphere/base/unique_function.h"
 #include "codesphere/net/websocket.h"
 #include "net/net_metrics.h"
@@ -48,7 +50,12 @@ struct OutChunk {
 //   [2 or 8 bytes big-endian extended length]
 void EncodeServerFrameHeader(int opcode, std::uint64_t size, OutChunk* chunk);
 
-// Thread-safety: strand-bound (use only from its executor), except `queued_bytes()`.
+// Output: one writer at a time, in order. With nothing queued, `Send()` writes from the calling
+// thread at once (a non-blocking gather send), so a broadcast to many peers costs one syscall
+// per peer and no hand-off to each connection's strand; whatever the socket does not take is
+// queued and written from the strand when the socket is writable again.
+//
+// Thread-safety: strand-bound (use only from its executor), except `Send()`, `queued_bytes()`.
 class Transport : public std::enable_shared_from_this<Transport> {
  public:
   // Receives read results: data (valid during the call only), or an error (asio::error::eof
@@ -72,8 +79,18 @@ class Transport : public std::enable_shared_from_this<Transport> {
   void PauseReading();
   void ResumeReading();
 
-  // Queues `chunk` for writing. Dropped if the transport is closed or closing.
+  // Queues `chunk` for writing from a posted handler (so that chunks enqueued by the handlers
+  // already waiting on the strand go out in one gather write). Dropped if the transport is
+  // closed or closing.
   void Enqueue(OutChunk chunk);
+  // Thread-safe: writes `chunk` after everything queued before it. If nothing is queued or
+  // being written, it is written at once from the calling thread (plain TCP; TLS queues), and
+  // what the socket does not take is queued. Returns false (dropped) once `StopSends()`,
+  // `CloseGracefully()` or `Close()` was called.
+  bool Send(OutChunk chunk);
+  // Later `Send()` calls drop their chunk (e.g. a WebSocket close frame is about to be
+  // enqueued: no data frame may follow it). Strand-bound.
+  void StopSends();
   // Calls `f` once the write queue is empty (at once if it is). One pending callback at a time.
   void OnDrained(unique_function<void()> f);
   // Called once with the first write error.
@@ -103,6 +120,12 @@ class Transport : public std::enable_shared_from_this<Transport> {
   void ReadOnce();
   void Deliver(const std::error_code& ec, const char* data, std::size_t size);
   void WriteMore();
+  // Starts a write from a posted handler unless one is running or scheduled.
+  void ScheduleWriteLocked() CODESPHERE_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void PushLocked(OutChunk chunk) CODESPHERE_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Drops `n` sent bytes from the queue's front.
+  void ConsumeLocked(std::size_t n) CODESPHERE_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void FailWrite(std::error_code ec);
   void AfterDrain();
 
   asio::ip::tcp::socket socket_;
@@ -116,14 +139,19 @@ class Transport : public std::enable_shared_from_this<Transport> {
   bool read_pending_ = false; // an async wait/read is in flight
   std::unique_ptr<char[]> tls_read_buffer_;
 
+  // The write side, shared by the strand and `Send()` callers on other threads. A syscall under
+  // this lock never blocks (non-blocking sends).
+  std::mutex write_mu_;
   // Allocated while output is pending only: an empty std::deque still holds ~600 bytes, and most
-  // of 10,000+ connections are idle. A deque because in-flight gather buffers point into its
+  // of 10,000+ connections are idle. A deque because in-flight TLS gather buffers point into its
   // elements, which push_back must not move.
-  std::unique_ptr<std::deque<OutChunk>> queue_;
-  std::vector<asio::const_buffer> gather_;
-  std::size_t writing_chunks_ = 0;  // chunks at the queue's front being written
-  bool writing_ = false;
-  bool write_scheduled_ = false;
+  std::unique_ptr<std::deque<OutChunk>> queue_ CODESPHERE_GUARDED_BY(write_mu_);
+  std::size_t front_sent_ CODESPHERE_GUARDED_BY(write_mu_) = 0;  // bytes of the front chunk sent
+  bool writing_ CODESPHERE_GUARDED_BY(write_mu_) = false;  // waiting for the socket (or TLS)
+  bool write_scheduled_ CODESPHERE_GUARDED_BY(write_mu_) = false;
+  bool sends_stopped_ CODESPHERE_GUARDED_BY(write_mu_) = false;
+  std::vector<asio::const_buffer> gather_;  // TLS: the in-flight write
+  std::size_t writing_chunks_ = 0;          // TLS: chunks at the queue's front being written
   std::atomic<std::size_t> queued_{0};
   unique_function<void()> on_drained_;
   unique_function<void(std::error_code)> on_write_error_;

@@ -203,20 +203,26 @@ void WebSocketConnection::CheckKeepalive() {
   }
 }
 
+Status WebSocketConnection::NotOpen() const {
+  return FailedPreconditionError("websocket " + std::to_string(id_) + " is not open");
+}
+
+Status WebSocketConnection::Overflow() {
+  Status overflow = ResourceExhaustedError(
+      "websocket " + std::to_string(id_) + " (" + transport_->remote_address() +
+      "): write queue would exceed " + std::to_string(options_.max_queued_bytes) +
+      " bytes; the peer is not reading");
+  asio::post(strand_, [self = shared_from_this(), overflow] { self->Abort(overflow); });
+  return overflow;
+}
+
 template <typename Task>
 Status WebSocketConnection::Submit(std::size_t estimate, Task task) {
-  if (state_.load() != kOpen) {
-    return FailedPreconditionError("websocket " + std::to_string(id_) + " is not open");
-  }
+  if (state_.load() != kOpen) return NotOpen();
   std::size_t reserved = reserved_.fetch_add(estimate, std::memory_order_relaxed) + estimate;
   if (reserved + transport_->queued_bytes() > options_.max_queued_bytes) {
     reserved_.fetch_sub(estimate, std::memory_order_relaxed);
-    Status overflow = ResourceExhaustedError(
-        "websocket " + std::to_string(id_) + " (" + transport_->remote_address() +
-        "): write queue would exceed " + std::to_string(options_.max_queued_bytes) +
-        " bytes; the peer is not reading");
-    asio::post(strand_, [self = shared_from_this(), overflow] { self->Abort(overflow); });
-    return overflow;
+    return Overflow();
   }
   auto run = [self = shared_from_this(), estimate, task = std::move(task)]() mutable {
     self->reserved_.fetch_sub(estimate, std::memory_order_relaxed);
@@ -233,10 +239,22 @@ Status WebSocketConnection::Submit(std::size_t estimate, Task task) {
   return OkStatus();
 }
 
+Status WebSocketConnection::SendServerFrame(OutChunk chunk) {
+  if (state_.load() != kOpen) return NotOpen();
+  if (transport_->queued_bytes() + chunk.size() > options_.max_queued_bytes) {
+    return Overflow();
+  }
+  // Written from this thread when nothing is queued (no hand-off to the strand); refused once
+  // our close frame is queued (OnEngineWrite stops sends first).
+  if (!transport_->Send(std::move(chunk))) return NotOpen();
+  Inc(metrics_->messages_sent);
+  return OkStatus();
+}
+
 Status WebSocketConnection::Send(ByteSpan data, MessageKind kind) {
-  std::string copy(reinterpret_cast<const char*>(data.data()), data.size());
   int opcode = static_cast<int>(kind);
   if (client_) {
+    std::string copy(reinterpret_cast<const char*>(data.data()), data.size());
     return Submit(data.size() + kClientHeaderReserve,
                   [copy = std::move(copy), opcode](WebSocketConnection& c) {
                     c.engine_->Send(opcode, copy.data(), copy.size());
@@ -244,11 +262,8 @@ Status WebSocketConnection::Send(ByteSpan data, MessageKind kind) {
   }
   OutChunk chunk;
   EncodeServerFrameHeader(opcode, data.size(), &chunk);
-  chunk.owned = std::move(copy);
-  std::size_t size = chunk.size();
-  return Submit(size, [chunk = std::move(chunk)](WebSocketConnection& c) mutable {
-    c.transport_->Enqueue(std::move(chunk));
-  });
+  chunk.owned.assign(reinterpret_cast<const char*>(data.data()), data.size());
+  return SendServerFrame(std::move(chunk));
 }
 
 Status WebSocketConnection::Send(SharedBytes data, MessageKind kind) {
@@ -265,10 +280,7 @@ Status WebSocketConnection::Send(SharedBytes data, MessageKind kind) {
   OutChunk chunk;
   EncodeServerFrameHeader(opcode, data->size(), &chunk);
   chunk.shared = std::move(data);
-  std::size_t size = chunk.size();
-  return Submit(size, [chunk = std::move(chunk)](WebSocketConnection& c) mutable {
-    c.transport_->Enqueue(std::move(chunk));
-  });
+  return SendServerFrame(std::move(chunk));
 }
 
 void WebSocketConnection::Close(CloseCode code, std::string_view reason) {
@@ -310,6 +322,9 @@ void WebSocketConnection::Abort(Status status) {
 }
 
 void WebSocketConnection::OnEngineWrite(const char* data, std::size_t size) {
+  // The server engine leaves the open state before it writes its close frame: from here on no
+  // data frame may be sent (Send() writes from other threads without the strand).
+  if (!client_ && !engine_->IsOpen()) transport_->StopSends();
   OutChunk chunk;
   chunk.owned.assign(data, size);
   transport_->Enqueue(std::move(chunk));

@@ -4,7 +4,8 @@
 // connections. A `WebSocketEngine` (our RFC 6455 server engine, or websocketpp for clients)
 // parses frames and runs the handshakes and the close handshake; this class owns the strand,
 // the bounded write queue (server data frames are framed here so broadcasts share one payload
-// buffer), keepalive and the close deadline. An idle server connection owns no timer: the
+// buffer, and written by the caller's thread when nothing is queued: `Transport::Send`),
+// keepalive and the close deadline. An idle server connection owns no timer: the
 // server's keepalive sweep drives `KeepaliveTick()`.
 #pragma once
 
@@ -107,6 +108,11 @@ class WebSocketConnection final : public WebSocket,
   // Reserves queue space for `estimate` bytes and runs `task` on the strand.
   template <typename Task>
   Status Submit(std::size_t estimate, Task task);
+  // Server side: a framed data message, written by the transport from the calling thread.
+  Status SendServerFrame(OutChunk chunk);
+  Status NotOpen() const;
+  // The write queue would pass max_queued_bytes: aborts the connection (on the strand).
+  Status Overflow();
   void OnRead(const std::error_code& ec, const char* data, std::size_t size);
   // After any engine call: notices the engine leaving the open state.
   void CheckEngineState();

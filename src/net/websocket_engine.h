@@ -86,6 +86,8 @@ class WebSocketEngine {
   virtual void Ping() = 0;
   // Starts the close handshake; no-op unless open.
   virtual void Close(int code, const std::string& reason) = 0;
+  // False from the moment the engine starts writing its close frame (the server engine's
+  // OnEngineWrite of that frame already sees false), so the owner can stop data sends in time.
   virtual bool IsOpen() const = 0;
   // The negotiated subprotocol (client: the one the server chose).
   virtual std::string Subprotocol() const = 0;

@@ -243,8 +243,8 @@ class ServerEngine final : public WebSocketEngine {
 
   void Close(int code, const std::string& reason) override {
     if (state_ != State::kOpen) return;
-    SendClose(code, reason);
     state_ = State::kClosing;
+    SendClose(code, reason);
   }
 
   bool IsOpen() const override { return state_ == State::kOpen; }
@@ -412,6 +412,7 @@ class ServerEngine final : public WebSocketEngine {
     remote_code_ = static_cast<std::int16_t>(code);
     remote_reason_ = std::make_unique<std::string>(std::move(reason));
     if (state_ == State::kOpen) {
+      state_ = State::kClosing;
       // Echo the peer's code (1000 if it sent none), as RFC 6455 §5.5.1 suggests.
       if (code == kCloseNoStatus) {
         SendClose(kCloseNormal, "");
@@ -437,7 +438,10 @@ class ServerEngine final : public WebSocketEngine {
   // The peer broke the protocol: answer with a close frame and stop reading. The owner sees
   // Feed() return less than it was given and ends the connection (flushing the close frame).
   bool ProtocolError(int code, const char* reason) {
-    if (state_ == State::kOpen) SendClose(code, reason);
+    if (state_ == State::kOpen) {
+      state_ = State::kClosing;
+      SendClose(code, reason);
+    }
     state_ = State::kClosing;
     failed_ = true;
     error_offset_ = frame_start_offset_;

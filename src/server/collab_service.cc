@@ -143,7 +143,7 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
       return;
     }
     const auto now = std::chrono::steady_clock::now();
-    const auto next = r->last_commit + options.min_commit_interval;
+    const auto next = r->last_commit + CommitInterval(options, r->conns.size());
     if (now < next) {
       // Too soon after the last batch: let more updates join this one.
       r->busy = true;
@@ -286,6 +286,19 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
     });
   }
 };
+
+std::chrono::microseconds CommitInterval(const CollabOptions& options, std::size_t peers) {
+  const std::int64_t per_peer = std::max<std::int64_t>(0, options.commit_interval_per_peer.count());
+  const std::int64_t cap = std::max<std::int64_t>(0, options.max_commit_interval.count());
+  std::int64_t adaptive = 0;
+  if (per_peer > 0) {
+    // peers x per_peer, saturating at the cap.
+    adaptive = peers > static_cast<std::uint64_t>(cap / per_peer)
+                   ? cap
+                   : static_cast<std::int64_t>(peers) * per_peer;
+  }
+  return std::max(options.min_commit_interval, std::chrono::microseconds(adaptive));
+}
 
 CollabService::CollabService(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
