@@ -15,7 +15,8 @@
 #       FLOOD_ITERS (echo round trips per flood-echo test, default 5000),
 #       PARTS (which parts run, default "load flood idle"; e.g. PARTS=flood for the echo-under-flood
 #       rounds alone),
-#       LOAD_ARGS (extra pty_load.mjs options, e.g. "--bytes 52428800" for a quick run)
+#       LOAD_ARGS (extra pty_load.mjs options, e.g. "--bytes 52428800" for a quick run),
+#       OURS_ARGS (extra codesphere-term options, e.g. "--flood-rate 0" to turn the fair share off)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${1:-$root/build}
@@ -43,8 +44,8 @@ if ! (cd "$work" && node -e "require('node-pty')" 2>/dev/null); then
 fi
 cp "$root/bench/pty/pty_extra.mjs" "$work/"
 
-ours="$term --port {port} -- bash"
-ours_traced="$term --trace $work/trace.txt --port {port} -- bash"
+ours="$term ${OURS_ARGS:-} --port {port} -- bash"
+ours_traced="$term ${OURS_ARGS:-} --trace $work/trace.txt --port {port} -- bash"
 relay="node pty_relay_node.mjs --port {port}"
 
 # Runs pty_extra.mjs against a fresh server: start_and_run "SERVER CMD with {port}" ARGS...

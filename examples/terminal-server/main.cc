@@ -66,6 +66,7 @@ struct Flags {
   std::size_t scrollback = 1 << 20;
   std::size_t max_queue = 1 << 20;
   std::size_t max_read = 64 << 10;
+  std::size_t flood_rate = pty::MultiplexerOptions{}.flood_read_rate;
   int threads = 2;
   std::string trace;
   std::vector<std::string> command;
@@ -75,7 +76,7 @@ void Usage() {
   std::fprintf(stderr,
                "usage: codesphere-term [--host 127.0.0.1] [--port 7681] [--scrollback BYTES]\n"
                "                       [--queue BYTES] [--read BYTES] [--threads N] [--trace FILE]\n"
-               "                       -- COMMAND [ARGS...]\n");
+               "                       [--flood-rate BYTES_PER_S (0: off)] -- COMMAND [ARGS...]\n");
 }
 
 bool ParseSize(std::string_view s, std::size_t& out) {
@@ -103,6 +104,8 @@ bool ParseFlags(int argc, char** argv, Flags& f) {
       f.max_queue = n;
     } else if (a == "--read" && ParseSize(v, n) && n >= 4096 && n <= (1 << 20)) {
       f.max_read = n;
+    } else if (a == "--flood-rate" && ParseSize(v, n)) {
+      f.flood_rate = n;
     } else if (a == "--threads" && ParseSize(v, n) && n >= 1 && n <= 64) {
       f.threads = static_cast<int>(n);
     } else if (a == "--trace" && !v.empty()) {
@@ -272,6 +275,7 @@ class TerminalServer {
     pty::MultiplexerOptions o;
     o.scrollback_bytes = f.scrollback;
     o.max_read_bytes = f.max_read;
+    o.flood_read_rate = f.flood_rate;
     if (tracer != nullptr) {
       o.trace = [tracer](pty::TracePoint point, pty::SessionId session, std::size_t bytes) {
         tracer->Record(point == pty::TracePoint::kInputWritten ? "input"
@@ -360,6 +364,7 @@ class TerminalServer {
           o.emplace_back("outputBytes", codesphere::Any(s.output_bytes));
           o.emplace_back("scrollbackBytes", codesphere::Any(static_cast<std::uint64_t>(s.scrollback_bytes)));
           o.emplace_back("paused", codesphere::Any(s.output_paused));
+          o.emplace_back("throttled", codesphere::Any(s.output_throttled));
           list.emplace_back(std::move(o));
         }
         r.Send(net::HttpResponse::Json(200, codesphere::ToJson(codesphere::Any(std::move(list)))));

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <utility>
 
@@ -34,9 +35,11 @@ constexpr std::size_t kMinScrollback = 4096;
 class Signal {
  public:
   explicit Signal(const asio::any_io_executor& ex) : timer_(ex) {}
-  asio::awaitable<void> Wait() {
+  asio::awaitable<void> Wait() { return WaitUntil(asio::steady_timer::time_point::max()); }
+  // Suspends until Notify() or `deadline`, whichever comes first.
+  asio::awaitable<void> WaitUntil(asio::steady_timer::time_point deadline) {
     waiting_ = true;
-    timer_.expires_at(asio::steady_timer::time_point::max());
+    timer_.expires_at(deadline);
     std::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     waiting_ = false;
@@ -49,6 +52,41 @@ class Signal {
  private:
   asio::steady_timer timer_;
   bool waiting_ = false;
+};
+
+using Clock = std::chrono::steady_clock;
+
+// The two sessions typed into most recently and when, which is all the fair share needs to
+// know: whether any session other than a given one was typed into lately.
+struct RecentInput {
+  SessionId latest = 0;
+  Clock::time_point latest_at{};
+  SessionId other = 0;  // the session typed into most recently before `latest`
+  Clock::time_point other_at{};
+
+  void Record(SessionId id, Clock::time_point now) {
+    if (id != latest) {
+      other = latest;
+      other_at = latest_at;
+      latest = id;
+    }
+    latest_at = now;
+  }
+  // A closed session no longer counts.
+  void Forget(SessionId id) {
+    if (id == latest) {
+      latest = other;
+      latest_at = other_at;
+    } else if (id != other) {
+      return;
+    }
+    other = 0;
+    other_at = {};
+  }
+  // The latest input into any session but `id` ({} if none).
+  Clock::time_point LatestOtherThan(SessionId id) const {
+    return id == latest ? other_at : latest_at;
+  }
 };
 
 struct ViewerState {
@@ -86,7 +124,7 @@ struct ViewerState {
 struct SessionState : std::enable_shared_from_this<SessionState> {
   SessionState(asio::any_io_executor ex, SessionId i, SessionOptions o, std::unique_ptr<Pty> p,
                const MultiplexerOptions& mo, std::shared_ptr<Multiplexer::ExitCallback> cb,
-               std::shared_ptr<Multiplexer*> owner_ref)
+               std::shared_ptr<RecentInput> recent, std::shared_ptr<Multiplexer*> owner_ref)
       : executor(ex),
         id(i),
         options(std::move(o)),
@@ -98,6 +136,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
         input_wake(ex),
         timer(ex),
         exit_callback(std::move(cb)),
+        recent_input(std::move(recent)),
         owner(std::move(owner_ref)) {}
 
   asio::any_io_executor executor;
@@ -111,6 +150,8 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
   ViewerState* size_owner = nullptr;  // the most recently active writer
   Signal read_resume;
   bool read_paused = false;
+  bool read_throttled = false;
+  Clock::time_point share_paid_at{};  // see FairShareUntil
   std::size_t read_hint = kMinReadHint;
   std::deque<Bytes> input;
   std::size_t input_bytes = 0;
@@ -122,6 +163,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
   ExitStatus exit_status;
   asio::steady_timer timer;  // exit drain, then kill after close
   std::shared_ptr<Multiplexer::ExitCallback> exit_callback;
+  std::shared_ptr<RecentInput> recent_input;
   std::weak_ptr<Multiplexer*> owner;
 
   void Start() {
@@ -156,6 +198,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
         continue;
       }
       auto span = self->ring.Prepare(self->read_hint);
+      const Clock::time_point read_start = Clock::now();
       auto n = co_await self->pty->Read(span);
       if (self->closed || !n.ok() || *n == 0) {
         self->ring.Commit(0);
@@ -169,12 +212,43 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
       self->Trace(TracePoint::kOutputRead, *n);
       // Adapt the read size: big while output streams, small (less memory) when idle.
       const std::size_t max_read = std::max(kMinReadHint, self->mux.max_read_bytes);
-      self->read_hint = *n == span.size() ? std::min(max_read, self->read_hint * 2)
-                                          : std::max(kMinReadHint, self->read_hint / 2);
+      const bool full = *n == span.size();
+      self->read_hint = full ? std::min(max_read, self->read_hint * 2)
+                             : std::max(kMinReadHint, self->read_hint / 2);
       for (const auto& v : self->viewers) v->wake.Notify();
+      // While another session is interactive, output beyond the fair share waits before the
+      // next read; see MultiplexerOptions::flood_read_rate.
+      if (const auto until = self->FairShareUntil(*n, read_start); until > Clock::now()) {
+        self->read_throttled = true;
+        co_await self->read_resume.WaitUntil(until);
+        self->read_throttled = false;
+      }
     }
     self->output_done = true;
     self->MaybeFinish();
+  }
+
+  // The fair share of output reads, a token bucket kept as the time at which the bytes read so
+  // far are paid for (`share_paid_at`, GCRA): it advances by n / flood_read_rate per read and
+  // may run ahead of the clock by one burst (max_read_bytes). Only output read while another
+  // session is interactive is charged. Returns when the next read may start (a time in the
+  // past: at once); never later than the end of the other sessions' interactive window,
+  // after which the session streams at full speed again.
+  Clock::time_point FairShareUntil(std::size_t n, Clock::time_point read_start) {
+    if (mux.flood_read_rate == 0) return {};
+    const Clock::time_point typed = recent_input->LatestOtherThan(id);
+    const Clock::time_point window_end = typed + mux.interactive_window;
+    if (typed == Clock::time_point{} || window_end <= read_start) {
+      share_paid_at = {};
+      return {};
+    }
+    const auto cost = [&](std::size_t bytes) {
+      return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+          static_cast<double>(bytes) / static_cast<double>(mux.flood_read_rate)));
+    };
+    share_paid_at = std::max(share_paid_at, read_start) + cost(n);
+    const Clock::duration burst = cost(std::max(kMinReadHint, mux.max_read_bytes));
+    return std::min(share_paid_at - burst, window_end);
   }
 
   void OnViewerProgress() {
@@ -261,6 +335,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
     }
     if (kept.empty()) return OkStatus();
     MarkActive(v);
+    recent_input->Record(id, Clock::now());
     if (input_bytes + kept.size() > mux.max_pending_input) {
       return ResourceExhaustedError("terminal input: the program is not reading its input");
     }
@@ -383,6 +458,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
   void Shutdown() {
     if (closed) return;
     closed = true;
+    recent_input->Forget(id);
     for (const auto& v : viewers) {
       v->attached = false;
       v->control.clear();
@@ -415,6 +491,7 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
     info.output_bytes = ring.end();
     info.scrollback_bytes = ring.size();
     info.output_paused = read_paused;
+    info.output_throttled = read_throttled;
     return info;
   }
 };
@@ -460,6 +537,7 @@ Multiplexer::Multiplexer(asio::any_io_executor executor, MultiplexerOptions opti
     : strand_(asio::make_strand(std::move(executor))),
       options_(options),
       exit_callback_(std::make_shared<ExitCallback>()),
+      recent_input_(std::make_shared<internal::RecentInput>()),
       self_(std::make_shared<Multiplexer*>(this)) {}
 
 Multiplexer::~Multiplexer() {
@@ -505,7 +583,7 @@ Result<SessionId> Multiplexer::AdoptSession(SessionOptions options, std::unique_
   }
   const SessionId id = next_id_++;
   auto state = std::make_shared<SessionState>(strand_, id, std::move(options), std::move(pty),
-                                              options_, exit_callback_, self_);
+                                              options_, exit_callback_, recent_input_, self_);
   sessions_.push_back(state);
   state->Start();
   return id;
@@ -547,6 +625,10 @@ Status Multiplexer::CloseSession(SessionId id) {
   auto s = *it;
   sessions_.erase(it);
   s->Shutdown();
+  // Its input no longer counts against the others' fair share: let them look again.
+  for (const auto& other : sessions_) {
+    if (other->read_throttled) other->read_resume.Notify();
+  }
   return OkStatus();
 }
 

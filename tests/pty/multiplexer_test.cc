@@ -2,6 +2,7 @@
 
 #include "codesphere/pty/multiplexer.h"
 
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <functional>
@@ -184,6 +185,96 @@ TEST_F(MultiplexerTest, ReadingPausesWhenEveryViewerIsBehind) {
   a->Release();
   ASSERT_TRUE(Until([&] { return pty_->flood_bytes > read_when_paused + (1u << 20); }));
   pty_->flood = false;
+}
+
+// The fair share: with a rate of 1 byte/s, a throttled flood would stall for hours, so each
+// test below fails by its safety limit, not by a clock, if the policy is wrong.
+class FairShareTest : public MultiplexerTest {
+ protected:
+  // Two sessions with a viewer each: `typed` (someone may type into it) and `flood`.
+  void StartSessions(std::chrono::milliseconds interactive_window) {
+    options_.flood_read_rate = 1;
+    options_.interactive_window = interactive_window;
+    mux_ = std::make_unique<Multiplexer>(io_.get_executor(), options_);
+    typed_sink_ = NewSink();
+    flood_sink_ = NewSink();
+    typed_ = NewFakeSession();
+    typed_pty_ = pty_;
+    typist_ = AttachOk(typed_, typed_sink_);
+    flood_ = NewFakeSession();
+    flood_pty_ = pty_;
+    flood_viewer_ = AttachOk(flood_, flood_sink_);
+  }
+  bool Throttled() { return mux_->GetSession(flood_)->output_throttled; }
+  // Waits until the flood streams at full speed again (or the safety limit passes).
+  bool StreamsAgain() {
+    return Until([&] { return flood_sink_->output_bytes > (4u << 20) && !Throttled(); });
+  }
+  void TearDown() override {
+    if (flood_pty_ != nullptr) flood_pty_->flood = false;
+  }
+
+  SessionId typed_ = 0, flood_ = 0;
+  FakePty *typed_pty_ = nullptr, *flood_pty_ = nullptr;
+  std::shared_ptr<FakeSink> typed_sink_, flood_sink_;
+  std::unique_ptr<Viewer> typist_, flood_viewer_;
+};
+
+TEST_F(FairShareTest, AFloodAloneOrBesideQuietSessionsStreamsAtFullSpeed) {
+  StartSessions(std::chrono::hours(1));
+  typed_pty_->Output("prompt$ ");  // output alone does not make a session interactive
+  ASSERT_OK(flood_viewer_->Input(AsBytes("yes\r")));  // typing into the flooding session itself
+  flood_pty_->StartFlood();
+  ASSERT_TRUE(StreamsAgain());
+}
+
+TEST_F(FairShareTest, AFloodGetsItsShareWhileAnotherSessionIsTyped) {
+  StartSessions(std::chrono::hours(1));
+  ASSERT_OK(typist_->Input(AsBytes("l")));
+  flood_pty_->StartFlood();
+  ASSERT_TRUE(Until([&] { return Throttled(); }));
+  const std::uint64_t read_when_throttled = flood_pty_->flood_bytes;
+  // One burst (max_read_bytes) ahead of the rate, plus the read that went past it.
+  EXPECT_LE(read_when_throttled, 2 * options_.max_read_bytes);
+  io_.restart();
+  io_.poll();  // nothing is runnable: the flood waits for its share
+  EXPECT_EQ(flood_pty_->flood_bytes, read_when_throttled);
+  // The typed session is unaffected: input in, echo out.
+  ASSERT_OK(typist_->Input(AsBytes("s")));
+  ASSERT_TRUE(Until([&] { return typed_pty_->input == "ls"; }));
+  typed_pty_->Output("ls");
+  ASSERT_TRUE(Until([&] { return typed_sink_->output == "ls"; }));
+  // The flooding session's own input (Ctrl-C) and its viewer are not held up either.
+  ASSERT_OK(flood_viewer_->Input(AsBytes("\x03")));
+  ASSERT_TRUE(Until([&] { return flood_pty_->input == "\x03"; }));
+  ASSERT_TRUE(Until([&] { return flood_sink_->output_bytes == read_when_throttled; }));
+  // Closing a throttled session ends its wait.
+  ASSERT_OK(mux_->CloseSession(flood_));
+  ASSERT_TRUE(Until([&] { return flood_sink_->Count(FrameType::kDetach) == 1; }));
+  EXPECT_TRUE(flood_pty_->closed);
+  EXPECT_EQ(flood_pty_->flood_bytes, read_when_throttled);
+  flood_pty_ = nullptr;  // the closed session may be gone
+}
+
+TEST_F(FairShareTest, AFloodStreamsAgainOnceTheOtherSessionIsQuiet) {
+  StartSessions(std::chrono::milliseconds(20));
+  flood_pty_->StartFlood();
+  // Keep typing until the flood is held (a slow run may take longer than the window).
+  ASSERT_TRUE(Until([&] {
+    EXPECT_OK(typist_->Input(AsBytes("x")));
+    return Throttled();
+  }));
+  // Nobody types any more: after the interactive window the flood streams at full speed.
+  ASSERT_TRUE(StreamsAgain());
+}
+
+TEST_F(FairShareTest, AFloodStreamsAgainOnceTheTypedSessionCloses) {
+  StartSessions(std::chrono::hours(1));
+  ASSERT_OK(typist_->Input(AsBytes("x")));
+  flood_pty_->StartFlood();
+  ASSERT_TRUE(Until([&] { return Throttled(); }));
+  ASSERT_OK(mux_->CloseSession(typed_));
+  ASSERT_TRUE(StreamsAgain());
 }
 
 TEST_F(MultiplexerTest, SessionsOutliveTheirViewersAndReplayOnReconnect) {

@@ -68,6 +68,16 @@ struct MultiplexerOptions {
   // come back full). Smaller batches reach viewers sooner, larger ones cost fewer wake-ups.
   // Default: 64 KiB.
   std::size_t max_read_bytes = 64 << 10;
+  // Fair share of the machine between terminals. While another session of this multiplexer
+  // has had input within `interactive_window` (someone is typing there), a session whose
+  // output floods (its reads keep coming back full at `max_read_bytes`) reads at most this
+  // many bytes per second: its PTY fills and its program blocks on write instead of keeping a
+  // CPU busy, which is what the typist's program and this server need to answer keystrokes
+  // promptly. A session alone, or with only quiet neighbours, streams at full speed.
+  // 0 turns the fair share off. Default: 1 MiB/s. See docs/pty.md, "Fair share".
+  std::size_t flood_read_rate = 1 << 20;
+  // How long a session counts as interactive after its last input. Default: 1 s.
+  std::chrono::milliseconds interactive_window{1000};
   // Input queued for a program that does not read it; more is refused with
   // kResourceExhausted. Default: 256 KiB.
   std::size_t max_pending_input = 256 << 10;
@@ -118,6 +128,9 @@ struct SessionInfo {
   std::size_t scrollback_bytes = 0;
   // True while reading is paused because every viewer is behind.
   bool output_paused = false;
+  // True while the session's output reads are held to `flood_read_rate` (it floods while
+  // another session is interactive).
+  bool output_throttled = false;
 };
 
 // How a viewer attaches.
@@ -131,6 +144,7 @@ struct ViewerOptions {
 
 class Multiplexer;
 namespace internal {
+struct RecentInput;
 struct SessionState;
 struct ViewerState;
 }  // namespace internal
@@ -224,6 +238,8 @@ class Multiplexer {
   SessionId next_id_ = 1;
   std::vector<std::shared_ptr<internal::SessionState>> sessions_;
   std::shared_ptr<ExitCallback> exit_callback_;
+  // Which sessions were typed into lately (the fair share of output reads).
+  std::shared_ptr<internal::RecentInput> recent_input_;
   // Lets sessions that close themselves (close_when_unviewed) find a live multiplexer.
   std::shared_ptr<Multiplexer*> self_;
 };
