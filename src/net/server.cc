@@ -146,7 +146,7 @@ void Server::Impl::Unregister(std::uint64_t id) {
 }
 
 void Server::Impl::MaybeFinishStop() {
-  if (!stop_requested || stop_done || !sessions.empty()) return;
+  if (!stop_requested || stop_done || !listener_closed || !sessions.empty()) return;
   stop_done = true;
   std::vector<unique_function<void()>> callbacks = std::move(stop_callbacks);
   stop_callbacks.clear();
@@ -175,15 +175,23 @@ void Server::Impl::Stop(unique_function<void()> on_stopped) {
     }
     LogInfo("server stopping", {{"server", options.name}, {"connections", sessions.size()}});
   }
+  // Stopped means: no longer listening, and every connection gone (either may come last).
   asio::dispatch(strand, [self = shared_from_this()] {
-    std::error_code ignored;
-    self->acceptor.close(ignored);
-    self->accept_retry_timer.cancel();
-    self->keepalive_timer.cancel();
+    self->CloseListener();
+    std::lock_guard<std::mutex> lock(self->mu);
+    self->listener_closed = true;
+    self->MaybeFinishStop();
   });
   for (auto& s : live) s->ShutdownForStop();
   std::lock_guard<std::mutex> lock(mu);
   MaybeFinishStop();
+}
+
+void Server::Impl::CloseListener() {
+  std::error_code ignored;
+  acceptor.close(ignored);
+  accept_retry_timer.cancel();
+  keepalive_timer.cancel();
 }
 
 void Server::Impl::AbortAll() {
@@ -196,12 +204,7 @@ void Server::Impl::AbortAll() {
       if (auto s = weak.lock()) live.push_back(std::move(s));
     }
   }
-  asio::dispatch(strand, [self = shared_from_this()] {
-    std::error_code ignored;
-    self->acceptor.close(ignored);
-    self->accept_retry_timer.cancel();
-    self->keepalive_timer.cancel();
-  });
+  asio::dispatch(strand, [self = shared_from_this()] { self->CloseListener(); });
   for (auto& s : live) s->AbortForStop();
 }
 

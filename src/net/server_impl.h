@@ -49,6 +49,8 @@ struct Server::Impl : public std::enable_shared_from_this<Server::Impl> {
 
   void Stop(unique_function<void()> on_stopped);
   void AbortAll();
+  // Closes the acceptor and cancels the server's timers (on `strand`).
+  void CloseListener();
   // Every KeepalivePeriod: KeepaliveTick() on each session (one timer for all connections, so
   // an idle WebSocket owns no timer and no pending timer wait).
   void ScheduleKeepalive();
@@ -78,6 +80,7 @@ struct Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   std::vector<unique_function<void()>> stop_callbacks CODESPHERE_GUARDED_BY(mu);
   bool stop_requested CODESPHERE_GUARDED_BY(mu) = false;
   bool stop_done CODESPHERE_GUARDED_BY(mu) = false;
+  bool listener_closed CODESPHERE_GUARDED_BY(mu) = false;  // by Stop, on `strand`
 
  private:
   void MaybeFinishStop() CODESPHERE_EXCLUSIVE_LOCKS_REQUIRED(mu);
