@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 
@@ -56,6 +58,7 @@ constexpr FlagInfo kFlags[] = {
     {"preview-access", "members", "members (default; owners may make a project public) | public"},
     {"session-ttl", "604800", "session lifetime in seconds"},
     {"memory", "1073741824", "memory limit of each sandbox in bytes"},
+    {"workspace-size", "1G", "disk quota of each project's workspace (bytes, or K/M/G/T; 0 = none)"},
     {"threads", "2", "I/O threads"},
     {"log-level", "info", "debug | info | warning | error"},
     {"secure-cookies", "false", "mark the session cookie Secure (behind HTTPS)"},
@@ -77,6 +80,26 @@ void Usage() {
 bool ParseInt(const std::string& s, long long& out) {
   auto r = std::from_chars(s.data(), s.data() + s.size(), out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+// "1073741824", "512M", "1G" (binary units K, M, G, T) -> bytes.
+bool ParseSize(const std::string& s, unsigned long long& out) {
+  if (s.empty()) return false;
+  unsigned shift = 0;
+  std::string digits = s;
+  switch (std::toupper(static_cast<unsigned char>(s.back()))) {
+    case 'K': shift = 10; break;
+    case 'M': shift = 20; break;
+    case 'G': shift = 30; break;
+    case 'T': shift = 40; break;
+    default: break;
+  }
+  if (shift != 0) digits.pop_back();
+  auto r = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+  if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || digits.empty()) return false;
+  if (shift != 0 && out > (~0ull >> shift)) return false;
+  out <<= shift;
+  return true;
 }
 
 }  // namespace
@@ -146,6 +169,14 @@ int main(int argc, char** argv) {
   o.session_ttl = std::chrono::seconds(n);
   if (!number("memory", 16LL << 20, 1LL << 40)) return 2;
   o.sandbox_memory_bytes = static_cast<std::uint64_t>(n);
+  unsigned long long workspace_size = 0;
+  if (!ParseSize(values["workspace-size"], workspace_size) ||
+      (workspace_size != 0 && (workspace_size < (16ull << 20) || workspace_size > (1ull << 50)))) {
+    std::fprintf(stderr, "codesphere-server: --workspace-size must be 0 (no quota) or 16M..1024T "
+                         "(bytes, or a number with K, M, G or T)\n");
+    return 2;
+  }
+  o.workspace_size_bytes = workspace_size;
   if (!number("threads", 1, 64)) return 2;
   int threads = static_cast<int>(n);
   o.secure_cookies = values["secure-cookies"] == "true" || values["secure-cookies"] == "1";
@@ -183,6 +214,10 @@ int main(int argc, char** argv) {
     codesphere::LogInfo("shutting down");
     (*platform)->Stop([&io] { io.stop(); });
   });
+  // io.run() returns when on_stopped stops it, not when the io_context runs out of work
+  // in the middle of the shutdown (exiting then would cut off the blocking pool's last
+  // snapshots and leave the workspace volumes mounted).
+  auto work = asio::make_work_guard(io);
   std::vector<std::thread> extra;
   for (int i = 1; i < threads; ++i) extra.emplace_back([&io] { io.run(); });
   io.run();

@@ -163,6 +163,24 @@ Any Platform::Impl::ProjectJson(const ProjectRecord& p, auth::Role role) {
   return Any(std::move(o));
 }
 
+net::HttpResponse Platform::Impl::WriteErrorResponse(const Status& status,
+                                                     const sandbox::WorkspaceVolume* volume) {
+  if (status.code() != StatusCode::kResourceExhausted) return ErrorResponse(status);
+  // 507 Insufficient Storage: the project's disk quota (or the host's disk) is full.
+  workspace_full->Increment();
+  std::string message = "not enough space in the project's workspace";
+  if (volume != nullptr) {
+    if (auto usage = volume->Usage(); usage.ok()) {
+      message += " (" + std::to_string(usage->used_bytes) + " of " +
+                 std::to_string(usage->size_bytes) + " bytes used)";
+    }
+  }
+  message += ": " + std::string(status.message());
+  net::HttpResponse r = ErrorResponse(ResourceExhaustedError(message));
+  r.status = 507;
+  return r;
+}
+
 void Platform::Impl::RegisterApi() {
   server->HandleHttp("/api/", [this](net::HttpRequest req, net::HttpResponder r) {
     auto start = std::chrono::steady_clock::now();
@@ -170,7 +188,7 @@ void Platform::Impl::RegisterApi() {
       net::HttpResponse resp = HandleApi(req);
       request_seconds->Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      if (resp.status >= 500) {
+      if (resp.status >= 500 && resp.status != 507) {  // 507: a full workspace, not ours
         LogError("api error", {{"method", req.method}, {"path", req.path}, {"status", resp.status},
                                {"body", resp.body_text()}});
       }
@@ -309,12 +327,17 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
       if (t == nullptr) return ErrorResponse(InvalidArgumentError("unknown template"));
       if (auto limited = Limit(*create_limiter, "create:" + caller.user.id)) return *limited;
       ProjectRecord p = NewProjectRecord(name, caller.user.id, t->name, NowMs());
-      {
-        std::lock_guard<std::mutex> lock(repo_mu);
-        auto made = filesync::CreateProjectFromTemplate(*repo, t->name, p.id, WorkspaceDir(p.id));
-        if (!made.ok()) return ErrorResponse(made.error());
+      if (Status st = NewWorkspace(p.id, [&] {
+            std::lock_guard<std::mutex> lock(repo_mu);
+            return filesync::CreateProjectFromTemplate(*repo, t->name, p.id, WorkspaceDir(p.id)).status();
+          });
+          !st.ok()) {
+        return WriteErrorResponse(st);
       }
-      if (Status st = store->CreateProject(p); !st.ok()) return ErrorResponse(st);
+      if (Status st = store->CreateProject(p); !st.ok()) {
+        DeleteWorkspace(p.id);
+        return ErrorResponse(st);
+      }
       LogInfo("project created", {{"project", p.id}, {"template", t->name}, {"owner", caller.user.id}});
       return JsonResponse(201, ProjectJson(p, auth::Role::kOwner));
     }
@@ -357,6 +380,7 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     if (m == "GET") {
       Any out = ProjectJson(*project, *role);
       out.as_object().emplace_back("members", members_json());
+      out.as_object().emplace_back("disk", DiskJson(id));
       return JsonResponse(200, out);
     }
     if (m == "PATCH") {
@@ -381,9 +405,7 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     if (m == "DELETE") {
       DropRuntime(id, false);
       if (Status st = store->DeleteProject(id); !st.ok()) return ErrorResponse(st);
-      if (auto root = sandbox::SafeDir::Open((options.data_dir / "workspaces").string()); root.ok()) {
-        (void)root->RemoveAll(id);
-      }
+      DeleteWorkspace(id);
       {
         std::lock_guard<std::mutex> lock(repo_mu);
         if (auto snaps = repo->List(); snaps.ok()) {
@@ -410,12 +432,17 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     if (name.size() > 64) return ErrorResponse(InvalidArgumentError("name: 1-64 characters"));
     if (Status st = Snapshot(id); !st.ok()) return ErrorResponse(st);
     ProjectRecord p = NewProjectRecord(name, caller.user.id, project->template_id, NowMs());
-    {
-      std::lock_guard<std::mutex> lock(repo_mu);
-      auto forked = filesync::ForkProject(*repo, id, p.id, WorkspaceDir(p.id));
-      if (!forked.ok()) return ErrorResponse(forked.error());
+    if (Status st = NewWorkspace(p.id, [&] {
+          std::lock_guard<std::mutex> lock(repo_mu);
+          return filesync::ForkProject(*repo, id, p.id, WorkspaceDir(p.id)).status();
+        });
+        !st.ok()) {
+      return WriteErrorResponse(st);
     }
-    if (Status st = store->CreateProject(p); !st.ok()) return ErrorResponse(st);
+    if (Status st = store->CreateProject(p); !st.ok()) {
+      DeleteWorkspace(p.id);
+      return ErrorResponse(st);
+    }
     LogInfo("project forked", {{"project", p.id}, {"from", id}, {"owner", caller.user.id}});
     return JsonResponse(201, ProjectJson(p, auth::Role::kOwner));
   }
@@ -484,19 +511,20 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
 
   // ---- files
   if (what == "files" || what == "dirs") {
-    auto dir = OpenWorkspace(id);
-    if (!dir.ok()) return ErrorResponse(dir.error());
+    auto held = OpenWorkspace(id);
+    if (!held.ok()) return ErrorResponse(held.error());
+    const sandbox::SafeDir& dir = held->dir;
     if (what == "files" && parts.size() == 3 && m == "GET") {
       Array out;
       std::vector<std::string> stack{""};
       while (!stack.empty() && out.size() < 20000) {
         std::string at = std::move(stack.back());
         stack.pop_back();
-        auto entries = dir->List(at.empty() ? "." : at);
+        auto entries = dir.List(at.empty() ? "." : at);
         if (!entries.ok()) {
           if (at.empty()) {
             // SafeDir may refuse "."; list the root through its descriptor.
-            entries = dir->List("");
+            entries = dir.List("");
           }
           if (!entries.ok()) continue;
         }
@@ -511,7 +539,7 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
             stack.push_back(path);
           } else if (e.type == sandbox::FileType::kSymlink) {
             type = "symlink";
-          } else if (auto st = dir->Stat(path); st.ok()) {
+          } else if (auto st = dir.Stat(path); st.ok()) {
             size = st->size;
           }
           o.emplace_back("type", Any(type));
@@ -527,20 +555,31 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     if (parts.size() < 4) return ErrorResponse(NotFoundError("no such endpoint"));
     auto path = internal::ValidateRelativePath(Join(parts, 3));
     if (!path.ok()) return ErrorResponse(path.error());
-    auto parent = [&]() -> Status {
-      auto slash = path->rfind('/');
-      if (slash == std::string::npos) return OkStatus();
-      CODESPHERE_RETURN_IF_ERROR(dir->MakeDirectory(path->substr(0, slash), 0755, true));
-      return OkStatus();
+    // The first directory of `dirs` (a path) that does not exist yet: what a write creates,
+    // and removes again when it fails (a refused write changes nothing).
+    auto first_missing = [&](std::string_view dirs) -> std::optional<std::string> {
+      for (std::size_t at = 0; at <= dirs.size(); ++at) {
+        at = std::min(dirs.find('/', at), dirs.size());
+        std::string prefix(dirs.substr(0, at));
+        if (!prefix.empty() && !dir.Stat(prefix).ok()) return prefix;
+      }
+      return std::nullopt;
+    };
+    const std::size_t last_slash = path->rfind('/');
+    const std::string parent_dirs = last_slash == std::string::npos ? "" : path->substr(0, last_slash);
+    auto undo_after = [&](const Status& st, const std::optional<std::string>& made) {
+      if (made) (void)dir.RemoveAll(*made);
+      return WriteErrorResponse(st, held->volume.get());
     };
     if (what == "dirs" && m == "POST") {
-      if (Status st = dir->MakeDirectory(*path, 0755, true); !st.ok()) return ErrorResponse(st);
-      FixOwner(*dir, *path);
+      auto made = first_missing(*path);
+      if (Status st = dir.MakeDirectory(*path, 0755, true); !st.ok()) return undo_after(st, made);
+      FixOwner(dir, *path);
       files_changed();
       return JsonResponse(201, Any(Object{}));
     }
     if (what == "files" && m == "GET") {
-      auto data = dir->ReadFile(*path);
+      auto data = dir.ReadFile(*path);
       if (!data.ok()) return ErrorResponse(data.error());
       net::HttpResponse resp =
           net::HttpResponse::WithBody(200, "application/octet-stream", *data);
@@ -548,17 +587,30 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
       return resp;
     }
     if (what == "files" && m == "PUT") {
-      if (Status st = parent(); !st.ok()) return ErrorResponse(st);
-      if (Status st = dir->WriteFile(*path, req.body_text()); !st.ok()) return ErrorResponse(st);
-      FixOwner(*dir, *path);
+      const std::string_view data = req.body_text();
+      if (held->volume) {
+        // Refused before anything is written when it cannot fit (the old content stays until
+        // the new one is complete, so the whole body must fit next to it).
+        auto usage = held->volume->Usage();
+        if (usage.ok() && data.size() > usage->free_bytes) {
+          return WriteErrorResponse(ResourceExhaustedError("no space left for " +
+                                                           std::to_string(data.size()) + " bytes"),
+                                    held->volume.get());
+        }
+      }
+      auto made = parent_dirs.empty() ? std::nullopt : first_missing(parent_dirs);
+      Status st = parent_dirs.empty() ? OkStatus() : dir.MakeDirectory(parent_dirs, 0755, true);
+      if (st.ok()) st = dir.WriteFile(*path, data);
+      if (!st.ok()) return undo_after(st, made);
+      FixOwner(dir, *path);
       files_changed();
       return JsonResponse(200, Any(Object{}));
     }
     if (what == "files" && m == "DELETE") {
-      auto st = dir->Stat(*path);
+      auto st = dir.Stat(*path);
       if (!st.ok()) return ErrorResponse(st.error());
-      Status removed = st->type == sandbox::FileType::kDirectory ? dir->RemoveAll(*path)
-                                                                 : dir->Remove(*path);
+      Status removed = st->type == sandbox::FileType::kDirectory ? dir.RemoveAll(*path)
+                                                                 : dir.Remove(*path);
       if (!removed.ok()) return ErrorResponse(removed);
       files_changed();
       return Empty(204);
@@ -572,22 +624,27 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     auto to = internal::ValidateRelativePath(StringField(*body, "to").value_or(""));
     if (!from.ok()) return ErrorResponse(from.error());
     if (!to.ok()) return ErrorResponse(to.error());
-    auto dir = OpenWorkspace(id);
-    if (!dir.ok()) return ErrorResponse(dir.error());
-    if (auto st = dir->Stat(*from); !st.ok()) return ErrorResponse(st.error());
-    if (dir->Stat(*to).ok()) return ErrorResponse(AlreadyExistsError(*to + " exists"));
+    auto held = OpenWorkspace(id);
+    if (!held.ok()) return ErrorResponse(held.error());
+    const sandbox::SafeDir& dir = held->dir;
+    if (auto st = dir.Stat(*from); !st.ok()) return ErrorResponse(st.error());
+    if (dir.Stat(*to).ok()) return ErrorResponse(AlreadyExistsError(*to + " exists"));
     auto slash = to->rfind('/');
     if (slash != std::string::npos) {
-      if (Status st = dir->MakeDirectory(to->substr(0, slash), 0755, true); !st.ok()) return ErrorResponse(st);
+      if (Status st = dir.MakeDirectory(to->substr(0, slash), 0755, true); !st.ok()) {
+        return WriteErrorResponse(st, held->volume.get());
+      }
     }
-    if (Status st = dir->Rename(*from, *to); !st.ok()) return ErrorResponse(st);
+    if (Status st = dir.Rename(*from, *to); !st.ok()) return ErrorResponse(st);
     files_changed();
     return JsonResponse(200, Any(Object{}));
   }
 
   // ---- terminals and runs
   if (what == "terminals" && parts.size() == 3) {
-    auto rt = Runtime(id);
+    auto runtime = Runtime(id);
+    if (!runtime.ok()) return ErrorResponse(runtime.error());
+    std::shared_ptr<internal::ProjectRuntime> rt = *runtime;
     if (m == "GET") {
       auto list = OnStrand<Any>(*rt, [rt]() -> Result<Any> { return rt->ListTerminals(); });
       if (!list.ok()) return ErrorResponse(list.error());
@@ -612,7 +669,9 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     if (t == nullptr || t->run_command.empty()) {
       return ErrorResponse(FailedPreconditionError("the project's template has no run command"));
     }
-    auto rt = Runtime(id);
+    auto runtime = Runtime(id);
+    if (!runtime.ok()) return ErrorResponse(runtime.error());
+    std::shared_ptr<internal::ProjectRuntime> rt = *runtime;
     std::string command = t->run_command;
     auto ran = OnStrand<bool>(*rt, [rt, command]() -> Result<bool> {
       CODESPHERE_RETURN_IF_ERROR(rt->Run(command));
@@ -624,7 +683,9 @@ net::HttpResponse Platform::Impl::HandleApi(const net::HttpRequest& req) {
     return JsonResponse(200, Any(std::move(o)));
   }
   if (what == "stop" && parts.size() == 3 && m == "POST") {
-    auto rt = Runtime(id);
+    auto runtime = Runtime(id);
+    if (!runtime.ok()) return ErrorResponse(runtime.error());
+    std::shared_ptr<internal::ProjectRuntime> rt = *runtime;
     auto stopped = OnStrand<bool>(*rt, [rt]() -> Result<bool> {
       CODESPHERE_RETURN_IF_ERROR(rt->StopRun());
       return true;

@@ -253,10 +253,6 @@ const filesync::TemplateInfo* Platform::Impl::FindTemplate(std::string_view name
   return nullptr;
 }
 
-Result<sandbox::SafeDir> Platform::Impl::OpenWorkspace(std::string_view project) const {
-  return sandbox::SafeDir::Open(WorkspaceDir(project));
-}
-
 void Platform::Impl::FixOwner(const sandbox::SafeDir& dir, std::string_view path) const {
   struct stat st {};
   if (::fstat(dir.fd(), &st) != 0 || st.st_uid == ::geteuid()) return;
@@ -537,6 +533,7 @@ Platform::~Platform() {
   }
   for (const auto& p : projects) impl_->DropRuntime(p, true);
   if (impl_->collab) impl_->collab->Shutdown();
+  impl_->ReleaseAllVolumes();
 }
 
 Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executor,
@@ -545,18 +542,26 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
   if (options.templates_dir.empty()) {
     return InvalidArgumentError("PlatformOptions::templates_dir is required");
   }
+  if (options.workspace_size_bytes != 0 && options.workspace_size_bytes < (16u << 20)) {
+    return InvalidArgumentError("PlatformOptions::workspace_size_bytes: 0 (no cap) or at least 16 MiB");
+  }
   std::error_code ec;
-  for (const char* sub : {"", "workspaces", "rooms", "objects", "cache"}) {
+  for (const char* sub : {"", "workspaces", "rooms", "objects", "cache", "volumes"}) {
     std::filesystem::create_directories(options.data_dir / sub, ec);
     if (ec) {
       return PermissionDeniedError("cannot create " + (options.data_dir / sub).string() + ": " +
                                    ec.message());
     }
   }
+  // Workspaces are mount points and sandbox binds: absolute, normalized paths.
+  options.data_dir = std::filesystem::canonical(options.data_dir, ec);
+  if (ec) return PermissionDeniedError("cannot resolve the data directory: " + ec.message());
   // Traversable but not listable: sandboxes (other uids in their user namespaces) must reach
-  // their own workspace; the database and keyring keep their own 0600 modes.
+  // their own workspace; the database and keyring keep their own 0600 modes; the volume
+  // images are the server's alone.
   ::chmod(options.data_dir.c_str(), 0711);
   ::chmod((options.data_dir / "workspaces").c_str(), 0711);
+  ::chmod((options.data_dir / "volumes").c_str(), 0700);
   auto impl = std::make_shared<Impl>(executor, std::move(options));
   Impl& p = *impl;
   const PlatformOptions& o = p.options;
@@ -636,6 +641,18 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
     p.sandbox_kind = "none";
   }
 
+  // Disk quotas.
+  p.volume_support = sandbox::ProbeWorkspaceVolumeSupport();
+  if (o.workspace_size_bytes != 0) {
+    if (p.volume_support.ok()) {
+      p.workspace_cap = o.workspace_size_bytes;
+    } else {
+      LogWarning("WORKSPACES ARE NOT SIZE-CAPPED: this host cannot mount workspace volumes; "
+                 "a project can fill the host's disk",
+                 {{"reason", p.volume_support.ToString()}, {"wanted", o.workspace_size_bytes}});
+    }
+  }
+
   // Metrics.
   MetricsRegistry& m = *p.metrics;
   p.logins = &m.AddCounter("codesphere_platform_logins_total", "Successful logins and signups");
@@ -647,6 +664,8 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
   p.sandbox_start_seconds = &m.AddHistogram("codesphere_platform_sandbox_start_seconds",
                                             "Time to start a sandbox",
                                             ExponentialBuckets(0.001, 2, 14));
+  p.workspace_full = &m.AddCounter("codesphere_platform_workspace_full_total",
+                                   "REST writes refused because the workspace is full");
   p.request_seconds = &m.AddHistogram("codesphere_platform_api_seconds", "REST request latency",
                                       ExponentialBuckets(0.0005, 2, 16));
   std::weak_ptr<Impl> weak = impl;
@@ -658,6 +677,25 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
                        return static_cast<double>(self->runtimes.size());
                      });
 
+  const double cap = static_cast<double>(p.workspace_cap);
+  m.AddCallbackGauge("codesphere_platform_workspace_cap_bytes",
+                     "Disk quota of new workspaces (0: uncapped)", [cap] { return cap; });
+  m.AddCallbackGauge("codesphere_platform_workspace_volumes_mounted",
+                     "Workspace volumes the platform holds mounted", [weak] {
+                       auto self = weak.lock();
+                       if (!self) return 0.0;
+                       return static_cast<double>(self->HeldVolumes().size());
+                     });
+  m.AddCallbackGauge("codesphere_platform_workspace_used_bytes",
+                     "Bytes used in the mounted workspace volumes", [weak] {
+                       auto self = weak.lock();
+                       if (!self) return 0.0;
+                       double used = 0;
+                       for (const auto& v : self->HeldVolumes()) {
+                         if (auto u = v->Usage(); u.ok()) used += static_cast<double>(u->used_bytes);
+                       }
+                       return used;
+                     });
   m.AddCallbackGauge("codesphere_platform_file_agents_bound",
                      "Open file rooms whose file is live-bound (edits <-> disk)", [weak] {
                        auto self = weak.lock();
@@ -687,7 +725,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
                               sync::NewFileDocumentStore(o.data_dir / "rooms", fo));
   Impl* raw = impl.get();
   co.store = internal::NewWorkspaceDocumentStore(
-      std::move(room_store), [raw](std::string_view project) { return raw->WorkspaceDir(project); });
+      std::move(room_store), [raw](std::string_view project) { return raw->OpenWorkspace(project); });
   CODESPHERE_ASSIGN_OR_RETURN(p.collab, CollabService::Create(executor, std::move(co), p.RoomHooks()));
 
   p.RegisterPreview();
@@ -698,6 +736,7 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
   LogInfo("platform ready", {{"data", o.data_dir.string()},
                              {"sandbox", p.sandbox_kind},
                              {"templates", p.templates.size()},
+                             {"workspace_cap", p.workspace_cap},
                              {"address", p.server->local_address()}});
   return std::unique_ptr<Platform>(new Platform(std::move(impl)));
 }
@@ -721,6 +760,7 @@ void Platform::Stop(unique_function<void()> on_stopped) {
       }
       for (const auto& p : projects) impl->DropRuntime(p, true);
       impl->collab->Shutdown();
+      impl->ReleaseAllVolumes();
       // `on_stopped` promises that nothing of the platform still runs, so that the caller may
       // destroy the io_context: other pool threads may still be finishing a request (the
       // responder, holding a strand of that io_context, goes after the answer was sent).

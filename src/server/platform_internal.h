@@ -39,6 +39,7 @@
 #include "codesphere/pty/multiplexer.h"
 #include "codesphere/sandbox/launcher.h"
 #include "codesphere/sandbox/safe_file.h"
+#include "codesphere/sandbox/workspace_volume.h"
 #include "codesphere/server/collab_service.h"
 #include "codesphere/server/platform.h"
 #include "codesphere/storage/object_store.h"
@@ -90,9 +91,20 @@ std::string EncodeRoomPath(std::string_view path);
 // "a//b", "./a", "a/", "%61", ".." and the like; kNotFound when it is no {project}/{path}.
 Result<RoomName> ParseCanonicalRoomName(std::string_view room);
 
+// A project's workspace opened for host-side access: the directory and, for a capped
+// workspace, the volume mounted on it, held for as long as this lives (the directory's fd
+// goes first: members are destroyed in reverse order). Every host-side access to a
+// workspace goes through one (Platform::Impl::OpenWorkspace): while a volume is not
+// mounted, the workspace directory is an empty mount point and the files live in the image.
+struct HeldWorkspace {
+  std::shared_ptr<sandbox::WorkspaceVolume> volume;  // null when the workspace is uncapped
+  sandbox::SafeDir dir;
+};
+
 // Seeds and reconciles file rooms with the workspace (rooms.cc).
 std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
-    std::unique_ptr<sync::DocumentStore> inner, std::function<std::string(std::string_view)> workspace_of);
+    std::unique_ptr<sync::DocumentStore> inner,
+    std::function<Result<HeldWorkspace>(std::string_view project)> open_workspace);
 
 // The live side of one project: its sandbox (started on demand), its terminals (a
 // multiplexer whose sessions run in the sandbox), the run state and the /events sockets.
@@ -100,7 +112,10 @@ std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
 // `sandbox_mu` (starting one blocks briefly).
 class ProjectRuntime : public std::enable_shared_from_this<ProjectRuntime> {
  public:
-  ProjectRuntime(Platform::Impl& core, std::string id);
+  // `volume`: the project's workspace volume (null when uncapped), held while the runtime,
+  // its workspace watch and its file agents live.
+  ProjectRuntime(Platform::Impl& core, std::string id,
+                 std::shared_ptr<sandbox::WorkspaceVolume> volume);
   ~ProjectRuntime();
   ProjectRuntime(const ProjectRuntime&) = delete;
   ProjectRuntime& operator=(const ProjectRuntime&) = delete;
@@ -159,6 +174,7 @@ class ProjectRuntime : public std::enable_shared_from_this<ProjectRuntime> {
 
   Platform::Impl& core_;
   std::string id_;
+  const std::shared_ptr<sandbox::WorkspaceVolume> volume_;
   std::shared_ptr<WorkspaceSync> files_;
   std::mutex sandbox_mu_;
   std::unique_ptr<sandbox::Sandbox> sandbox_;  // guarded by sandbox_mu_
@@ -219,6 +235,7 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   Counter* snapshots = nullptr;
   Histogram* sandbox_start_seconds = nullptr;
   Histogram* request_seconds = nullptr;
+  Counter* workspace_full = nullptr;
 
   // ---- per-project runtimes
   std::mutex mu;
@@ -227,6 +244,21 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   std::map<std::string, sync::Room*, std::less<>> open_rooms;  // mu
   // Projects whose workspace changed since their last snapshot.
   std::set<std::string, std::less<>> dirty;  // mu
+
+  // ---- workspace volumes (disk quotas; volumes.cc)
+  // OK when this host can mount workspace volumes (probed once by Create).
+  Status volume_support;
+  // The cap new and resized workspaces get (options.workspace_size_bytes, or 0 when the
+  // host cannot mount volumes).
+  std::uint64_t workspace_cap = 0;
+  struct VolumeSlot {
+    std::mutex mu;  // serialises mounting, releasing and deleting one project's volume
+    std::shared_ptr<sandbox::WorkspaceVolume> volume;  // mu
+    bool deleted = false;                              // mu: the project is gone
+    std::atomic<std::int64_t> last_used_ms{0};
+  };
+  std::mutex volumes_mu;
+  std::map<std::string, std::shared_ptr<VolumeSlot>, std::less<>> volumes;  // volumes_mu
 
   // ---- helpers (platform.cc)
   std::int64_t NowMs() const;
@@ -246,12 +278,44 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   Any ProjectJson(const ProjectRecord& p, auth::Role role);
   void Touch(std::string_view project);
   void MarkDirty(std::string_view project);
-  Result<sandbox::SafeDir> OpenWorkspace(std::string_view project) const;
+  // The project's workspace directory, opened while its volume is held (see HeldWorkspace).
+  Result<internal::HeldWorkspace> OpenWorkspace(std::string_view project);
   // Gives files the server created the workspace owner's ids (the sandbox user).
   void FixOwner(const sandbox::SafeDir& dir, std::string_view path) const;
 
+  // ---- workspace volumes (volumes.cc)
+  // DATA/volumes/<project>.img.
+  std::string VolumeImage(std::string_view project) const;
+  // The project's slot in `volumes` (made on first use).
+  std::shared_ptr<VolumeSlot> Slot(std::string_view project);
+  // The project's workspace volume, mounted on first use and kept (shared with its
+  // sandboxes) until the project is deleted, the platform stops, or it was unused for the
+  // idle timeout; null when the workspace is uncapped. Call it before touching the
+  // workspace on the host and keep the result meanwhile. `create`: the project is being
+  // created (a missing workspace gets a new volume; otherwise kNotFound). Errors: kNotFound
+  // for deleted projects, kFailedPrecondition when the files are in an image this host
+  // cannot mount, the mount's errors.
+  Result<std::shared_ptr<sandbox::WorkspaceVolume>> HoldWorkspace(std::string_view project,
+                                                                  bool create = false);
+  // Makes a new project's workspace (its volume first, when capped) and runs `fill` in it
+  // (restoring a template or a fork); on failure removes what it made.
+  Status NewWorkspace(std::string_view project, const std::function<Status()>& fill);
+  // Removes the project's volume image and workspace directory for good (after its runtime
+  // was dropped); later HoldWorkspace calls answer kNotFound.
+  void DeleteWorkspace(std::string_view project);
+  // Releases (after a trim) volumes unused for the idle timeout by projects without a
+  // runtime (maintenance tick; blocking).
+  void ReleaseIdleVolumes();
+  // Releases every held volume (shutdown).
+  void ReleaseAllVolumes();
+  // The volumes held now (for /metrics).
+  std::vector<std::shared_ptr<sandbox::WorkspaceVolume>> HeldVolumes();
+  // "disk" of a project's JSON: {"size_bytes","used_bytes","free_bytes"} or null (uncapped).
+  Any DiskJson(std::string_view project);
+
   // ---- runtimes (runtime.cc)
-  std::shared_ptr<internal::ProjectRuntime> Runtime(std::string_view project);
+  // The project's runtime, created (holding its workspace volume) on first use.
+  Result<std::shared_ptr<internal::ProjectRuntime>> Runtime(std::string_view project);
   std::shared_ptr<internal::ProjectRuntime> FindRuntime(std::string_view project);
   // Broadcasts an event to the project's /events sockets (if any are open).
   void Event(std::string_view project, const Any& event);
@@ -271,6 +335,10 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
 
   // ---- REST handlers (api.cc)
   net::HttpResponse HandleApi(const net::HttpRequest& request);
+  // The answer to a failed workspace write: 507 with the volume's usage when it ran out of
+  // space (kResourceExhausted), else the status's usual answer.
+  net::HttpResponse WriteErrorResponse(const Status& status,
+                                       const sandbox::WorkspaceVolume* volume = nullptr);
 };
 
 }  // namespace codesphere::server

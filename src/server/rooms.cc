@@ -31,18 +31,18 @@ bool IsProjectDocument(std::string_view path) {
 class WorkspaceDocumentStore final : public sync::DocumentStore {
  public:
   WorkspaceDocumentStore(std::unique_ptr<sync::DocumentStore> inner,
-                         std::function<std::string(std::string_view)> workspace_of)
-      : inner_(std::move(inner)), workspace_of_(std::move(workspace_of)) {}
+                         std::function<Result<HeldWorkspace>(std::string_view)> open_workspace)
+      : inner_(std::move(inner)), open_workspace_(std::move(open_workspace)) {}
 
   Result<sync::StoredRoom> OpenRoom(std::string_view room) override {
     auto stored = inner_->OpenRoom(room);
     if (!stored.ok()) return stored;
     auto name = ParseRoomName(room);
     if (!name || IsProjectDocument(name->path)) return stored;
-    auto dir = sandbox::SafeDir::Open(workspace_of_(name->project));
-    if (!dir.ok()) return stored;
+    auto ws = open_workspace_(name->project);
+    if (!ws.ok()) return stored;
     std::string file;
-    auto read = dir->ReadFile(name->path, 1u << 20);
+    auto read = ws->dir.ReadFile(name->path, 1u << 20);
     if (read.ok()) {
       file = std::move(*read);
     } else if (read.error().code() != StatusCode::kNotFound) {
@@ -78,15 +78,15 @@ class WorkspaceDocumentStore final : public sync::DocumentStore {
 
  private:
   std::unique_ptr<sync::DocumentStore> inner_;
-  std::function<std::string(std::string_view)> workspace_of_;
+  std::function<Result<HeldWorkspace>(std::string_view)> open_workspace_;
 };
 
 }  // namespace
 
 std::shared_ptr<sync::DocumentStore> NewWorkspaceDocumentStore(
     std::unique_ptr<sync::DocumentStore> inner,
-    std::function<std::string(std::string_view)> workspace_of) {
-  return std::make_shared<WorkspaceDocumentStore>(std::move(inner), std::move(workspace_of));
+    std::function<Result<HeldWorkspace>(std::string_view)> open_workspace) {
+  return std::make_shared<WorkspaceDocumentStore>(std::move(inner), std::move(open_workspace));
 }
 
 }  // namespace internal
@@ -124,7 +124,10 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     if (*access == auth::Access::kNone) return PermissionDeniedError("no access to this file");
     Touch(name.project);
     if (!internal::IsProjectDocument(name.path)) {
-      Runtime(name.project)->files().EnsureAgent(info.room, name.path);
+      // The runtime holds the workspace's volume (mounted here on first use) for the room's
+      // file agent and for seeding the room from the file.
+      CODESPHERE_ASSIGN_OR_RETURN(auto rt, Runtime(name.project));
+      rt->files().EnsureAgent(info.room, name.path);
     }
     return *access == auth::Access::kWrite ? sync::Access::kReadWrite : sync::Access::kReadOnly;
   };
@@ -142,7 +145,9 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     // direct write below covers files no agent can bind (binary, too large, ignored dirs)
     // and creates files that do not exist yet; it never overwrites an existing file the
     // agent binds or is about to bind (a change on disk there wins).
-    auto& files = Runtime(name->project)->files();
+    auto rt = Runtime(name->project);
+    if (!rt.ok()) return;  // the project was deleted, or its volume cannot be mounted
+    auto& files = (*rt)->files();
     files.EnsureAgent(std::string(room), name->path);
     files.NoteRoomChange(std::string(room));
     const bool agent_writes = files.AgentHandles(std::string(room));
@@ -154,19 +159,20 @@ sync::HubHooks Platform::Impl::RoomHooks() {
     }
     if (loaded == nullptr) return;
     std::string text = loaded->doc().GetText("monaco").ToString();
-    auto dir = OpenWorkspace(name->project);
-    if (!dir.ok()) return;  // the project was deleted
-    auto current = dir->ReadFile(name->path, 64u << 20);
+    auto ws = OpenWorkspace(name->project);
+    if (!ws.ok()) return;  // the project was deleted
+    const sandbox::SafeDir& dir = ws->dir;
+    auto current = dir.ReadFile(name->path, 64u << 20);
     if (current.ok() && (*current == text || agent_writes)) return;
     bool created = !current.ok();
     auto slash = name->path.rfind('/');
-    if (slash != std::string::npos) (void)dir->MakeDirectory(name->path.substr(0, slash), 0755, true);
-    if (Status st = dir->WriteFile(name->path, text); !st.ok()) {
+    if (slash != std::string::npos) (void)dir.MakeDirectory(name->path.substr(0, slash), 0755, true);
+    if (Status st = dir.WriteFile(name->path, text); !st.ok()) {
       LogWarning("file room not written to the workspace",
                  {{"room", room}, {"error", st.ToString()}});
       return;
     }
-    FixOwner(*dir, name->path);
+    FixOwner(dir, name->path);
     if (created) {
       internal::Object o;
       o.emplace_back("type", Any("files"));

@@ -126,8 +126,9 @@ const char* const kShell[] = {"/bin/bash", "--noprofile", "--norc", "-i"};
 
 }  // namespace
 
-ProjectRuntime::ProjectRuntime(Platform::Impl& core, std::string id)
-    : core_(core), id_(std::move(id)), mux_(core.executor) {
+ProjectRuntime::ProjectRuntime(Platform::Impl& core, std::string id,
+                               std::shared_ptr<sandbox::WorkspaceVolume> volume)
+    : core_(core), id_(std::move(id)), volume_(std::move(volume)), mux_(core.executor) {
   last_active_ms = core_.NowMs();
   mux_.set_exit_callback([this](pty::SessionId s, pty::ExitStatus st) { OnExit(s, st); });
   WorkspaceSyncOptions wo;
@@ -138,6 +139,7 @@ ProjectRuntime::ProjectRuntime(Platform::Impl& core, std::string id)
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
   wo.room_url_prefix = "ws://" + host + ":" + std::to_string(core_.server->port()) + "/yjs/";
   wo.agent_secret = core_.agent_secret;
+  wo.hold = volume_;
   Platform::Impl* platform = &core_;
   std::string project = id_;
   wo.on_tree_changed = [platform, project] {
@@ -147,7 +149,7 @@ ProjectRuntime::ProjectRuntime(Platform::Impl& core, std::string id)
   };
   wo.on_disk_changed = [platform, project] { platform->MarkDirty(project); };
   wo.after_write = [platform, project](const std::string& path) {
-    if (auto dir = platform->OpenWorkspace(project); dir.ok()) platform->FixOwner(*dir, path);
+    if (auto ws = platform->OpenWorkspace(project); ws.ok()) platform->FixOwner(ws->dir, path);
   };
   files_ = std::make_shared<WorkspaceSync>(core_.executor, core_.blocking.get_executor(),
                                            std::move(wo));
@@ -172,6 +174,11 @@ Status ProjectRuntime::EnsureSandbox() {
   spec.env["PORT"] = std::to_string(core_.options.preview_port);
   spec.env["PYTHONUNBUFFERED"] = "1";
   spec.env["LANG"] = "C.UTF-8";
+  if (volume_) {
+    // The launcher shares the volume the runtime holds (same image, same size).
+    spec.rootfs.workspace_size_bytes = volume_->size_bytes();
+    spec.rootfs.workspace_image = volume_->image();
+  }
   auto sb = core_.launcher->Start(spec);
   if (!sb.ok()) {
     LogError("sandbox start failed", {{"project", id_}, {"error", sb.error().ToString()}});
@@ -466,11 +473,14 @@ void ProjectRuntime::CloseAll() {
 
 using internal::ProjectRuntime;
 
-std::shared_ptr<ProjectRuntime> Platform::Impl::Runtime(std::string_view project) {
+Result<std::shared_ptr<ProjectRuntime>> Platform::Impl::Runtime(std::string_view project) {
+  if (auto rt = FindRuntime(project)) return rt;
+  // Mounting takes a while the first time: outside `mu`.
+  CODESPHERE_ASSIGN_OR_RETURN(auto volume, HoldWorkspace(project));
   std::lock_guard<std::mutex> lock(mu);
   auto it = runtimes.find(project);
   if (it != runtimes.end()) return it->second;
-  auto rt = std::make_shared<ProjectRuntime>(*this, std::string(project));
+  auto rt = std::make_shared<ProjectRuntime>(*this, std::string(project), std::move(volume));
   runtimes.emplace(std::string(project), rt);
   return rt;
 }
@@ -497,6 +507,9 @@ void Platform::Impl::Event(std::string_view project, const Any& event) {
 }
 
 Status Platform::Impl::Snapshot(std::string_view project) {
+  // A deleted project has nothing to save; a capped one is read from its mounted volume.
+  auto volume = HoldWorkspace(project);
+  if (!volume.ok()) return volume.error().code() == StatusCode::kNotFound ? OkStatus() : volume.error();
   std::string dir = WorkspaceDir(project);
   if (!std::filesystem::exists(dir)) return OkStatus();
   filesync::SaveOptions so;
@@ -577,6 +590,7 @@ void Platform::Impl::MaintenanceTick() {
     if (std::find(idle.begin(), idle.end(), id) != idle.end()) continue;
     asio::post(blocking, [self, id] { (void)self->Snapshot(id); });
   }
+  asio::post(blocking, [self] { self->ReleaseIdleVolumes(); });
   auto period = std::clamp<std::chrono::milliseconds>(
       std::min(options.idle_timeout, options.snapshot_interval) / 2, std::chrono::milliseconds(50),
       std::chrono::milliseconds(30000));
@@ -632,7 +646,12 @@ void Platform::Impl::RegisterRuntime() {
       }
       pty::WindowSize size{internal::QueryDimension(req.query, "cols", 80),
                            internal::QueryDimension(req.query, "rows", 24)};
-      auto rt = Runtime(target.first);
+      auto runtime = Runtime(target.first);
+      if (!runtime.ok()) {
+        r.Reject(internal::ErrorResponse(runtime.error()));
+        return;
+      }
+      std::shared_ptr<ProjectRuntime> rt = *runtime;
       net::WebSocketHandlers h;
       h.on_message = [rt](net::WebSocket& ws, ByteSpan data, net::MessageKind) {
         asio::post(rt->strand(), [rt, id = ws.id(), bytes = Bytes(data.begin(), data.end())] {
@@ -663,7 +682,12 @@ void Platform::Impl::RegisterRuntime() {
         r.Reject(internal::ErrorResponse(role.error()));
         return;
       }
-      auto rt = Runtime(project);
+      auto runtime = Runtime(project);
+      if (!runtime.ok()) {
+        r.Reject(internal::ErrorResponse(runtime.error()));
+        return;
+      }
+      std::shared_ptr<ProjectRuntime> rt = *runtime;
       net::WebSocketHandlers h;
       h.on_close = [rt](net::WebSocket& ws, const net::CloseInfo&) {
         asio::post(rt->strand(), [rt, id = ws.id()] { rt->OnEventsClose(id); });

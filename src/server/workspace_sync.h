@@ -50,6 +50,9 @@ struct WorkspaceSyncOptions {
   std::function<void()> on_disk_changed;
   // After a file agent wrote `path` (e.g. to give it the sandbox user's ids). On the strand.
   std::function<void(const std::string& path)> after_write;
+  // Kept until the sync is destroyed: e.g. the workspace's volume (the watch and the agents'
+  // files live in it; it must stay mounted while they do). Default: null.
+  std::shared_ptr<const void> hold;
 };
 
 // Thread-safety: thread-safe; all state lives on one strand of `work` (blocking file I/O runs

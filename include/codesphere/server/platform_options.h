@@ -67,6 +67,16 @@ struct PlatformOptions {
   std::uint16_t preview_port = 8000;
   // Default: kMembers.
   PreviewAccess preview_access = PreviewAccess::kMembers;
+  // Disk quota of each project's workspace in bytes (at least 16 MiB), or 0 for none. With a
+  // cap, a workspace is an ext4 file system in a sparse image `DATA/volumes/<project>.img`
+  // mounted on `DATA/workspaces/<project>` while the platform uses the project
+  // (sandbox/workspace_volume.h): programs filling it get ENOSPC, REST writes past it 507,
+  // and the host disk holds at most the cap per project. Needs root, loop devices, ext4 and
+  // e2fsprogs; where `sandbox::ProbeWorkspaceVolumeSupport()` fails the platform logs a
+  // warning and runs workspaces uncapped. Projects that already have an image keep using it
+  // (at its size) when the cap is 0. Changing the cap resizes images at their next mount.
+  // Default: 0 (no cap; codesphere-server's --workspace-size defaults to 1 GiB).
+  std::uint64_t workspace_size_bytes = 0;
 
   // Authentication.
   // Session lifetime (cookie Max-Age and token expiry). Default: 7 days.
