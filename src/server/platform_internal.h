@@ -288,15 +288,20 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   std::string VolumeImage(std::string_view project) const;
   // The project's slot in `volumes` (made on first use).
   std::shared_ptr<VolumeSlot> Slot(std::string_view project);
+  // How HoldWorkspace counts a call.
+  enum class Hold {
+    kUse,          // a user's request: the volume counts as used now
+    kCreate,       // the project is being created: a missing workspace gets a new volume
+    kMaintenance,  // snapshots and the like: no use (an idle volume stays idle)
+  };
   // The project's workspace volume, mounted on first use and kept (shared with its
   // sandboxes) until the project is deleted, the platform stops, or it was unused for the
   // idle timeout; null when the workspace is uncapped. Call it before touching the
-  // workspace on the host and keep the result meanwhile. `create`: the project is being
-  // created (a missing workspace gets a new volume; otherwise kNotFound). Errors: kNotFound
-  // for deleted projects, kFailedPrecondition when the files are in an image this host
-  // cannot mount, the mount's errors.
+  // workspace on the host and keep the result meanwhile. Errors: kNotFound for deleted
+  // projects and (unless kCreate) missing workspaces, kFailedPrecondition when the files are
+  // in an image this host cannot mount, the mount's errors.
   Result<std::shared_ptr<sandbox::WorkspaceVolume>> HoldWorkspace(std::string_view project,
-                                                                  bool create = false);
+                                                                  Hold how = Hold::kUse);
   // Makes a new project's workspace (its volume first, when capped) and runs `fill` in it
   // (restoring a template or a fork); on failure removes what it made.
   Status NewWorkspace(std::string_view project, const std::function<Status()>& fill);

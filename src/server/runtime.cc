@@ -508,7 +508,7 @@ void Platform::Impl::Event(std::string_view project, const Any& event) {
 
 Status Platform::Impl::Snapshot(std::string_view project) {
   // A deleted project has nothing to save; a capped one is read from its mounted volume.
-  auto volume = HoldWorkspace(project);
+  auto volume = HoldWorkspace(project, Hold::kMaintenance);
   if (!volume.ok()) return volume.error().code() == StatusCode::kNotFound ? OkStatus() : volume.error();
   std::string dir = WorkspaceDir(project);
   if (!std::filesystem::exists(dir)) return OkStatus();

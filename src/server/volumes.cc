@@ -57,13 +57,14 @@ std::shared_ptr<Platform::Impl::VolumeSlot> Platform::Impl::Slot(std::string_vie
 }
 
 Result<std::shared_ptr<sandbox::WorkspaceVolume>> Platform::Impl::HoldWorkspace(
-    std::string_view project, bool create) {
+    std::string_view project, Hold how) {
+  const bool create = how == Hold::kCreate;
   if (!internal::ValidProjectId(project)) return NotFoundError("no such project");
   std::shared_ptr<VolumeSlot> slot = Slot(project);
   std::lock_guard<std::mutex> lock(slot->mu);
   if (slot->deleted && !create) return NotFoundError("the project was deleted");
   slot->deleted = false;
-  slot->last_used_ms = NowMs();
+  if (how != Hold::kMaintenance || !slot->volume) slot->last_used_ms = NowMs();
   if (slot->volume) return slot->volume;
 
   const std::string image = VolumeImage(project);
@@ -131,7 +132,7 @@ Result<internal::HeldWorkspace> Platform::Impl::OpenWorkspace(std::string_view p
 Status Platform::Impl::NewWorkspace(std::string_view project, const std::function<Status()>& fill) {
   Status st;
   {
-    auto volume = HoldWorkspace(project, /*create=*/true);
+    auto volume = HoldWorkspace(project, Hold::kCreate);
     st = volume.ok() ? fill() : volume.error();
   }
   if (!st.ok()) DeleteWorkspace(project);
@@ -208,9 +209,8 @@ std::vector<std::shared_ptr<sandbox::WorkspaceVolume>> Platform::Impl::HeldVolum
   }
   std::vector<std::shared_ptr<sandbox::WorkspaceVolume>> out;
   for (const auto& slot : slots) {
-    // A slot being mounted or released is skipped rather than waited for.
-    std::unique_lock<std::mutex> lock(slot->mu, std::try_to_lock);
-    if (lock.owns_lock() && slot->volume) out.push_back(slot->volume);
+    std::lock_guard<std::mutex> lock(slot->mu);  // waits for a mount in progress
+    if (slot->volume) out.push_back(slot->volume);
   }
   return out;
 }

@@ -68,6 +68,7 @@ class CappedPlatformTest : public PlatformTest {
   void Customize(PlatformOptions& o) override {
     o.workspace_size_bytes = cap_;
     o.sandbox = sandbox_;
+    if (idle_.count() != 0) o.idle_timeout = o.snapshot_interval = idle_;
   }
 
   std::filesystem::path data() const { return dir_.path() / "data"; }
@@ -94,6 +95,7 @@ class CappedPlatformTest : public PlatformTest {
 
   std::uint64_t cap_ = kCap;
   SandboxMode sandbox_ = SandboxMode::kNone;
+  std::chrono::milliseconds idle_{0};
 };
 
 TEST_F(CappedPlatformTest, TerminalFillingTheWorkspaceGetsEnospcAndTheServerKeepsServing) {
@@ -212,6 +214,24 @@ TEST_F(CappedPlatformTest, AnUncappedProjectMovesIntoItsVolumeWhenACapIsSet) {
   cap_ = 0;
   Restart();
   EXPECT_EQ(Http(port_, "GET", "/api/projects/" + p + "/files/old.txt", "", alice).body, "from before");
+}
+
+TEST_F(CappedPlatformTest, IdleVolumesAreReleasedAndMountedAgainOnUse) {
+  idle_ = std::chrono::milliseconds(200);  // maintenance ticks every 100 ms
+  Restart();
+  std::string alice = Signup("alice");
+  std::string p = CreateProject(alice);
+  ASSERT_EQ(Http(port_, "PUT", "/api/projects/" + p + "/files/kept.txt", "still here", alice).status, 200);
+  ASSERT_TRUE(IsMountPoint(Workspace(p)));
+  // Unused for longer than the idle timeout (the platform's clock): the tick trims and
+  // unmounts it.
+  clock_.Advance(std::chrono::minutes(1));
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (IsMountPoint(Workspace(p)) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);  // polling the mount table: no event to wait for
+  }
+  EXPECT_FALSE(IsMountPoint(Workspace(p)));
+  EXPECT_EQ(Http(port_, "GET", "/api/projects/" + p + "/files/kept.txt", "", alice).body, "still here");
 }
 
 // The namespace launcher shares the platform's mount: what the terminal writes inside is what
