@@ -237,7 +237,9 @@ struct SessionState : std::enable_shared_from_this<SessionState> {
   Clock::time_point FairShareUntil(std::size_t n, Clock::time_point read_start) {
     if (mux.flood_read_rate == 0) return {};
     const Clock::time_point typed = recent_input->LatestOtherThan(id);
-    const Clock::time_point window_end = typed + mux.interactive_window;
+    // (A year is "for ever" and keeps the sum from overflowing.)
+    constexpr std::chrono::milliseconds kForever = std::chrono::hours(24 * 365);
+    const Clock::time_point window_end = typed + std::min(mux.interactive_window, kForever);
     if (typed == Clock::time_point{} || window_end <= read_start) {
       share_paid_at = {};
       return {};

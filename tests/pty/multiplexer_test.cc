@@ -269,7 +269,7 @@ TEST_F(FairShareTest, AFloodStreamsAgainOnceTheOtherSessionIsQuiet) {
 }
 
 TEST_F(FairShareTest, AFloodStreamsAgainOnceTheTypedSessionCloses) {
-  StartSessions(std::chrono::hours(1));
+  StartSessions(std::chrono::milliseconds::max());  // "for ever" (must not overflow)
   ASSERT_OK(typist_->Input(AsBytes("x")));
   flood_pty_->StartFlood();
   ASSERT_TRUE(Until([&] { return Throttled(); }));

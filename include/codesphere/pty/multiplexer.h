@@ -69,12 +69,13 @@ struct MultiplexerOptions {
   // Default: 64 KiB.
   std::size_t max_read_bytes = 64 << 10;
   // Fair share of the machine between terminals. While another session of this multiplexer
-  // has had input within `interactive_window` (someone is typing there), a session whose
-  // output floods (its reads keep coming back full at `max_read_bytes`) reads at most this
-  // many bytes per second: its PTY fills and its program blocks on write instead of keeping a
-  // CPU busy, which is what the typist's program and this server need to answer keystrokes
-  // promptly. A session alone, or with only quiet neighbours, streams at full speed.
-  // 0 turns the fair share off. Default: 1 MiB/s. See docs/pty.md, "Fair share".
+  // has had input within `interactive_window` (someone is typing there), a session reads its
+  // output at most at this many bytes per second, with a burst of `max_read_bytes`. A flood
+  // then fills its PTY and its program blocks on write instead of keeping a CPU busy, which
+  // is what the typist's program and this server need to answer keystrokes promptly. Output
+  // below the rate is never delayed; a session alone, or with only quiet neighbours, streams
+  // at full speed. 0 turns the fair share off. Default: 1 MiB/s. See docs/pty.md, "Fair share
+  // between terminals".
   std::size_t flood_read_rate = 1 << 20;
   // How long a session counts as interactive after its last input. Default: 1 s.
   std::chrono::milliseconds interactive_window{1000};
