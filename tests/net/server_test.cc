@@ -10,7 +10,9 @@
 #include <random>
 #include <set>
 #include <sstream>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "tests/net/net_test_util.h"
@@ -74,10 +76,11 @@ class ServerTest : public ::testing::Test {
     server_->HandleHttp("/healthz", [](HttpRequest, HttpResponder r) {
       r.Send(HttpResponse::Text(200, "ok"));
     });
-    server_->HandleHttp("/async", [](HttpRequest, HttpResponder r) {
-      std::thread([r = std::move(r)]() mutable {
+    server_->HandleHttp("/async", [this](HttpRequest, HttpResponder r) {
+      std::lock_guard<std::mutex> lock(async_mu_);
+      async_threads_.emplace_back([r = std::move(r)]() mutable {
         r.Send(HttpResponse::Json(202, "{\"later\":true}"));
-      }).detach();
+      });
     });
     server_->HandleHttp("/drop", [](HttpRequest, HttpResponder) {});
     server_->HandleWebSocket("/ws/", [](const HttpRequest&, UpgradeResponder r) {
@@ -87,11 +90,16 @@ class ServerTest : public ::testing::Test {
 
   void TearDown() override {
     if (server_ != nullptr) testing::StopAndWait(*server_);
+    // A responder must be done with its strand before the io_context goes (HttpResponder).
+    std::lock_guard<std::mutex> lock(async_mu_);
+    for (std::thread& t : async_threads_) t.join();
   }
 
   // Declared first: it must outlive the io threads and every connection.
   MetricsRegistry registry_;
   testing::IoThreads io_;
+  std::mutex async_mu_;
+  std::vector<std::thread> async_threads_;  // answering "/async" requests
   std::unique_ptr<Server> server_;
   std::uint16_t port_ = 0;
 };

@@ -122,6 +122,10 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view k
 // The way a handler answers one request. Move-only; answer once with `Send`, from any thread,
 // now or later (after async work). Destroying a responder that has not answered sends
 // 500 Internal Server Error, so a request can never hang because a handler forgot it.
+// A responder refers to its connection's strand: `Send` must have returned (or the responder
+// been destroyed) before the server's io_context is destroyed, so work answering from its own
+// threads is joined first (e.g. a thread pool joined before `Server::Stop`'s callback ends
+// the process).
 //
 // Thread-safety: thread-compatible (external synchronization); `Send` may run on any thread.
 class HttpResponder {
