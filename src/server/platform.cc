@@ -744,6 +744,12 @@ Result<std::unique_ptr<Platform>> Platform::Create(asio::any_io_executor executo
 void Platform::Start() {
   impl_->server->Start();
   impl_->MaintenanceTick();
+  if (impl_->workspace_cap != 0) {
+    std::weak_ptr<Impl> weak = impl_;
+    asio::post(impl_->blocking, [weak] {
+      if (auto impl = weak.lock()) impl->PrepareSpareVolume();
+    });
+  }
 }
 
 void Platform::Stop(unique_function<void()> on_stopped) {

@@ -259,6 +259,9 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   };
   std::mutex volumes_mu;
   std::map<std::string, std::shared_ptr<VolumeSlot>, std::less<>> volumes;  // volumes_mu
+  // Held while the spare image (a formatted volume for the next new project) is made or
+  // taken; try-locked on both sides, so neither waits for the other.
+  std::mutex spare_mu;
 
   // ---- helpers (platform.cc)
   std::int64_t NowMs() const;
@@ -305,6 +308,9 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   // Makes a new project's workspace (its volume first, when capped) and runs `fill` in it
   // (restoring a template or a fork); on failure removes what it made.
   Status NewWorkspace(std::string_view project, const std::function<Status()>& fill);
+  // Formats a spare image for the next new project unless there is one (blocking; no-op
+  // without a cap): creating a project then only renames it, instead of running mke2fs.
+  void PrepareSpareVolume();
   // Removes the project's volume image and workspace directory for good (after its runtime
   // was dropped); later HoldWorkspace calls answer kNotFound.
   void DeleteWorkspace(std::string_view project);

@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <utility>
 
+#include <asio/post.hpp>
+
 #include "codesphere/base/log.h"
 #include "codesphere/base/status_macros.h"
 #include "server/platform_internal.h"
@@ -39,6 +41,12 @@ bool HoldsHiddenFiles(const std::string& dir) {
   }
   ::closedir(d);
   return any;
+}
+
+// The cap as MountWorkspaceVolume sizes images: rounded up to 1 MiB.
+std::uint64_t RoundedSize(std::uint64_t bytes) {
+  constexpr std::uint64_t kMiB = 1u << 20;
+  return (bytes + kMiB - 1) / kMiB * kMiB;
 }
 
 }  // namespace
@@ -70,7 +78,15 @@ Result<std::shared_ptr<sandbox::WorkspaceVolume>> Platform::Impl::HoldWorkspace(
   const std::string image = VolumeImage(project);
   const std::string workspace = WorkspaceDir(project);
   struct stat img {};
-  const bool image_exists = ::stat(image.c_str(), &img) == 0;
+  bool image_exists = ::stat(image.c_str(), &img) == 0;
+  if (create && !image_exists && workspace_cap != 0 && ::access(workspace.c_str(), F_OK) != 0) {
+    // A new project takes the spare image, if one is ready (the next one is made later).
+    std::unique_lock<std::mutex> spare(spare_mu, std::try_to_lock);
+    const std::string spare_image = VolumeImage(".spare");
+    if (spare.owns_lock() && ::rename(spare_image.c_str(), image.c_str()) == 0) {
+      image_exists = ::stat(image.c_str(), &img) == 0;
+    }
+  }
   if (!volume_support.ok()) {
     if (image_exists) {
       return FailedPreconditionError("the project's files are in the workspace image " + image +
@@ -136,7 +152,37 @@ Status Platform::Impl::NewWorkspace(std::string_view project, const std::functio
     st = volume.ok() ? fill() : volume.error();
   }
   if (!st.ok()) DeleteWorkspace(project);
+  if (workspace_cap != 0) {
+    std::weak_ptr<Impl> weak = weak_from_this();
+    asio::post(blocking, [weak] {
+      if (auto self = weak.lock()) self->PrepareSpareVolume();
+    });
+  }
   return st;
+}
+
+void Platform::Impl::PrepareSpareVolume() {
+  if (workspace_cap == 0 || stopping) return;
+  std::unique_lock<std::mutex> lock(spare_mu, std::try_to_lock);
+  if (!lock.owns_lock()) return;  // being made, or being taken
+  sandbox::WorkspaceVolumeOptions vo;
+  vo.image = VolumeImage(".spare");
+  vo.mount_point = (options.data_dir / "volumes" / ".spare").string();
+  vo.size_bytes = workspace_cap;
+  struct stat st {};
+  if (::stat(vo.image.c_str(), &st) == 0) {
+    if (static_cast<std::uint64_t>(st.st_size) == RoundedSize(workspace_cap)) return;
+    ::unlink(vo.image.c_str());  // made for another cap
+  }
+  {
+    // Mounting a new image formats it; releasing it (end of scope) leaves the formatted image.
+    auto volume = sandbox::MountWorkspaceVolume(vo);
+    if (!volume.ok()) {
+      LogWarning("spare workspace volume not made", {{"error", volume.error().ToString()}});
+      ::unlink(vo.image.c_str());
+    }
+  }
+  ::rmdir(vo.mount_point.c_str());
 }
 
 void Platform::Impl::DeleteWorkspace(std::string_view project) {
