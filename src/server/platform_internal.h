@@ -295,7 +295,8 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   enum class Hold {
     kUse,          // a user's request: the volume counts as used now
     kCreate,       // the project is being created: a missing workspace gets a new volume
-    kMaintenance,  // snapshots and the like: no use (an idle volume stays idle)
+    kMaintenance,  // snapshots and the like: no use (an idle volume stays idle, and one
+                   // mounted for this is released with the caller's reference)
   };
   // The project's workspace volume, mounted on first use and kept (shared with its
   // sandboxes) until the project is deleted, the platform stops, or it was unused for the

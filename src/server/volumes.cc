@@ -72,7 +72,7 @@ Result<std::shared_ptr<sandbox::WorkspaceVolume>> Platform::Impl::HoldWorkspace(
   std::lock_guard<std::mutex> lock(slot->mu);
   if (slot->deleted && !create) return NotFoundError("the project was deleted");
   slot->deleted = false;
-  if (how != Hold::kMaintenance || !slot->volume) slot->last_used_ms = NowMs();
+  if (how != Hold::kMaintenance) slot->last_used_ms = NowMs();
   if (slot->volume) return slot->volume;
 
   const std::string image = VolumeImage(project);
@@ -130,6 +130,10 @@ Result<std::shared_ptr<sandbox::WorkspaceVolume>> Platform::Impl::HoldWorkspace(
     LogError("workspace volume mount failed",
              {{"project", project}, {"image", image}, {"error", mounted.error().ToString()}});
     return mounted.error();
+  }
+  if (how == Hold::kMaintenance) {
+    // Held by the caller only: a snapshot of an idle project does not keep it mounted.
+    return std::move(*mounted);
   }
   slot->volume = std::move(*mounted);
   LogInfo("workspace volume mounted",
