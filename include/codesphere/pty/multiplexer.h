@@ -74,9 +74,9 @@ struct MultiplexerOptions {
   // then fills its PTY and its program blocks on write instead of keeping a CPU busy, which
   // is what the typist's program and this server need to answer keystrokes promptly. Output
   // below the rate is never delayed; a session alone, or with only quiet neighbours, streams
-  // at full speed. 0 turns the fair share off. Default: 1 MiB/s. See docs/pty.md, "Fair share
+  // at full speed. 0 turns the fair share off. Default: 256 KiB/s. See docs/pty.md, "Fair share
   // between terminals".
-  std::size_t flood_read_rate = 1 << 20;
+  std::size_t flood_read_rate = 256 << 10;
   // How long a session counts as interactive after its last input. Default: 1 s.
   std::chrono::milliseconds interactive_window{1000};
   // Input queued for a program that does not read it; more is refused with
