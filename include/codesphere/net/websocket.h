@@ -97,7 +97,8 @@ class WebSocket {
   // A process-unique id (for logs and maps); never 0.
   virtual std::uint64_t id() const = 0;
 
-  // Queues `data` as one message (copied). Returns OK once queued (not yet written);
+  // Sends `data` as one message (copied): written at once from the calling thread when
+  // nothing is queued for this peer, else queued behind it. Returns OK once written or queued;
   // kFailedPrecondition if the connection is not open (closing or closed); kResourceExhausted
   // if queueing would exceed `max_queued_bytes`: the peer is not reading, so the connection is
   // dropped (logged; `on_close` gets code kAbnormal and status kResourceExhausted). Text must
