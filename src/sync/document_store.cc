@@ -120,10 +120,9 @@ class FileRoomStorage final : public RoomStorage {
       std::string name = entry.path().filename().string();
       std::uint64_t g;
       bool stale = (ParseGen(name, "snapshot-", &g) || ParseGen(name, "log-", &g)) && g < gen;
-      // Temporaries of an interrupted snapshot write (WriteFileAtomically's ".<name>.tmp-…",
-      // or ".tmp" from older versions).
-      bool temporary = name.ends_with(".tmp") || (name.starts_with(".snapshot-") &&
-                                                  name.find(".tmp-") != std::string::npos);
+      // Temporaries of an interrupted snapshot write (WriteFileAtomically's, or ".tmp" from
+      // older versions).
+      bool temporary = name.ends_with(".tmp") || IsAtomicWriteTemporary(name);
       if (stale || temporary) fs::remove(entry.path(), ec);
     }
   }

@@ -2,6 +2,7 @@
 #include "codesphere/sync/hub.h"
 
 #include <filesystem>
+#include <fstream>
 
 #include "codesphere/crdt/types.h"
 #include "codesphere/crdt/update.h"
@@ -89,6 +90,40 @@ TEST_F(HubTest, RoomsSurviveRestartThroughLogAndSnapshot) {
   EXPECT_EQ(crdt::EncodeStateVector(room->room.doc()), crdt::EncodeStateVector(client));
   ASSERT_OK_AND_ASSIGN(auto rooms, store->ListRooms());
   EXPECT_EQ(rooms, std::vector<std::string>{"notes"});
+  ASSERT_OK(hub.Release("notes"));
+}
+
+TEST_F(HubTest, InterruptedSnapshotTemporariesAreRemovedOnLoad) {
+  namespace fs = std::filesystem;
+  crdt::Doc client(crdt::DocOptions{.client_id = 43});
+  {
+    auto store = Store();
+    Hub hub(*store, clock_);
+    ASSERT_OK_AND_ASSIGN(OpenRoom * room, hub.Acquire("notes"));
+    NullPeer peer;
+    PeerId p = room->room.Join(peer, Access::kReadWrite);
+    ASSERT_OK(room->room.Receive(p, EncodeUpdate(Insert(client, "kept"))));
+    ASSERT_OK(hub.Flush(*room));
+    room->room.Leave(p);
+    ASSERT_OK(hub.Release("notes"));
+  }
+  fs::path rdir;
+  for (const auto& e : fs::directory_iterator(dir_.path() / "rooms")) {
+    if (e.is_directory()) rdir = e.path();
+  }
+  ASSERT_FALSE(rdir.empty());
+  // What a crash in the middle of a snapshot write leaves (WriteFileAtomically's temporary,
+  // and the older ".tmp" form), next to a file that is not the store's.
+  { std::ofstream(rdir / ".snapshot-9.tmp-0123456789abcdef") << "torn"; }
+  { std::ofstream(rdir / "snapshot-9.tmp") << "old style"; }
+  { std::ofstream(rdir / ".notes.tmp-backup") << "not ours"; }
+  auto store = Store();
+  Hub hub(*store, clock_);
+  ASSERT_OK_AND_ASSIGN(OpenRoom * room, hub.Acquire("notes"));
+  EXPECT_EQ(Text(room->room), "kept");
+  EXPECT_FALSE(fs::exists(rdir / ".snapshot-9.tmp-0123456789abcdef"));
+  EXPECT_FALSE(fs::exists(rdir / "snapshot-9.tmp"));
+  EXPECT_TRUE(fs::exists(rdir / ".notes.tmp-backup"));
   ASSERT_OK(hub.Release("notes"));
 }
 
