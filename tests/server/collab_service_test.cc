@@ -16,6 +16,7 @@
 #include "codesphere/net/client.h"
 #include "codesphere/sync/protocol.h"
 #include "gtest/gtest.h"
+#include "tests/testing/local_edit.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/temp_dir.h"
 
@@ -49,18 +50,7 @@ TEST(CommitIntervalTest, SaturatesInsteadOfOverflowing) {
   EXPECT_EQ(CommitInterval(o, 200), microseconds(0));
 }
 
-// The incremental update of appending `text` to the doc's text "t".
-Bytes LocalEdit(crdt::Doc& doc, std::string_view text) {
-  Bytes captured;
-  auto sub = doc.OnUpdate(
-      [&](ByteSpan u, const crdt::Transaction&) { captured.assign(u.begin(), u.end()); });
-  {
-    crdt::Transaction txn(doc);
-    auto t = doc.GetText("t");
-    EXPECT_OK(t.Insert(txn, t.Length(), text));
-  }
-  return captured;
-}
+using ::codesphere::testing::LocalEdit;
 
 class CollabServiceTest : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include "codesphere/crdt/update.h"
 #include "codesphere/sync/protocol.h"
 #include "tests/testing/fake_clock.h"
+#include "tests/testing/local_edit.h"
 #include "tests/testing/status_matchers.h"
 
 namespace codesphere::sync {
@@ -41,17 +42,7 @@ class RecordingPeer : public Peer {
   int awareness = 0;
 };
 
-Bytes LocalEdit(crdt::Doc& doc, std::string_view text) {
-  Bytes captured;
-  auto sub = doc.OnUpdate(
-      [&](ByteSpan u, const crdt::Transaction&) { captured.assign(u.begin(), u.end()); });
-  {
-    crdt::Transaction txn(doc);
-    auto t = doc.GetText("t");
-    EXPECT_OK(t.Insert(txn, t.Length(), text));
-  }
-  return captured;
-}
+using ::codesphere::testing::LocalEdit;
 
 class RoomTest : public ::testing::Test {
  protected:
