@@ -122,9 +122,11 @@ struct CollabService::Impl : std::enable_shared_from_this<CollabService::Impl> {
 
   // On the runner's strand.
   void MaybeUnload(const std::shared_ptr<RoomRunner>& r) {
-    if (r->busy || r->open->room.HasUnflushed()) return;
+    // Under `mu` from the start: Shutdown stores and frees every room under it, and a
+    // connection's close can still arrive here after the net server stopped.
     std::lock_guard<std::mutex> lock(mu);
-    if (r->users > 0 || r->open == nullptr) return;
+    if (stopped || r->users > 0 || r->open == nullptr) return;
+    if (r->busy || r->open->room.HasUnflushed()) return;
     auto it = runners.find(r->name);
     if (it == runners.end() || it->second != r) return;
     runners.erase(it);
@@ -387,7 +389,9 @@ void CollabService::Shutdown() {
   }
   impl_->tick_timer.cancel();
   impl_->writers.join();
-  // Everything acknowledged is in the logs; store (flush + compact) every open room.
+  // Everything acknowledged is in the logs; store (flush + compact) every open room. Under
+  // `mu`, so that a close still being handled (MaybeUnload) finishes first or sees `stopped`.
+  std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->runners.clear();
   impl_->hub.reset();
 }
