@@ -410,8 +410,16 @@ void ForeignAbi(const char* which) {
 
 void Daemon(const char* marker) {
   // Double fork + setsid, ignoring SIGTERM and SIGHUP: survives its parent and session.
+  // "started" is printed once the daemon runs `sleep <marker>`: the pipe's write end is
+  // close-on-exec, so it reads EOF when the daemon has exec'd (and its parent exited).
+  int started[2];
+  if (pipe2(started, O_CLOEXEC) != 0) {
+    printf("DAEMON pipe failed\n");
+    return;
+  }
   pid_t pid = fork();
   if (pid == 0) {
+    close(started[0]);
     setsid();
     if (fork() == 0) {
       signal(SIGTERM, SIG_IGN);
@@ -422,7 +430,12 @@ void Daemon(const char* marker) {
     }
     _exit(0);
   }
+  close(started[1]);
   waitpid(pid, nullptr, 0);
+  char byte;
+  while (read(started[0], &byte, 1) > 0) {
+  }
+  close(started[0]);
   printf("DAEMON started\n");
 }
 
