@@ -92,6 +92,47 @@ TEST_F(LinuxPtyTest, InputReachesTheProgramAndResizeIsSeen) {
   EXPECT_NE(rest->find("43 132"), std::string::npos) << *rest;
 }
 
+// Reads with a big buffer (several kernel chunks per Read, as the multiplexer does) until
+// `marker` appears in the output or the output ends.
+asio::awaitable<std::string> ReadBigUntil(Pty& pty, std::string marker) {
+  std::string out;
+  std::vector<std::uint8_t> buf(64 << 10);
+  while (out.find(marker) == std::string::npos) {
+    auto n = co_await pty.Read(buf);
+    if (!n.ok() || *n == 0) break;
+    out.append(reinterpret_cast<char*>(buf.data()), *n);
+  }
+  co_return out;
+}
+
+std::string Seq(int from, int to) {
+  std::string s;
+  for (int i = from; i <= to; ++i) s += std::to_string(i) + "\n";
+  return s;
+}
+
+// Streamed output (megabytes, read while the program writes) arrives whole and in order, and
+// when the program pauses mid-stream a read returns what came so far instead of waiting for
+// more (the streaming read gives up its wait for the next chunk).
+TEST_F(LinuxPtyTest, StreamedOutputArrivesWholeAndAPauseEndsTheBatch) {
+  auto pty = Open(Sh("stty raw -echo; seq 1 150000; echo PAUSED; read x; "
+                     "seq 150001 300000; echo END"));
+  ASSERT_NE(pty, nullptr);
+  auto first = RunCoroutine(io_, ReadBigUntil(*pty, "PAUSED\n"));
+  ASSERT_TRUE(first.has_value());
+  const std::string expected_first = Seq(1, 150000) + "PAUSED\n";
+  ASSERT_EQ(first->size(), expected_first.size());
+  EXPECT_TRUE(*first == expected_first);
+  auto wrote = RunCoroutine(io_, pty->Write(AsBytes("go\n")));
+  ASSERT_TRUE(wrote.has_value());
+  ASSERT_OK(*wrote);
+  auto rest = RunCoroutine(io_, ReadBigUntil(*pty, std::string(1, '\0')));
+  ASSERT_TRUE(rest.has_value());
+  const std::string expected_rest = Seq(150001, 300000) + "END\n";
+  ASSERT_EQ(rest->size(), expected_rest.size());
+  EXPECT_TRUE(*rest == expected_rest);
+}
+
 TEST_F(LinuxPtyTest, SignalReachesTheForegroundProcessGroup) {
   auto pty = Open(Sh("trap 'echo caught-int; exit 3' INT; echo ready; while :; do sleep 0.05; done"));
   ASSERT_NE(pty, nullptr);

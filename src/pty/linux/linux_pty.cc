@@ -22,6 +22,7 @@
 #include <asio/use_awaitable.hpp>
 
 #include "codesphere/base/status_macros.h"
+#include "codesphere/base/unique_fd.h"
 #include "codesphere/pty/pty.h"
 
 namespace codesphere::pty {
@@ -30,21 +31,24 @@ namespace {
 // How long one Read may keep the executor before it lets other handlers run.
 constexpr std::chrono::microseconds kTurn{200};
 
-// Owns a raw descriptor until it is handed to Asio.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
+// A read at least this big means the program writes faster than we read: output streams.
+// (The kernel hands out at most one line-discipline buffer, 4 KiB, per read.)
+constexpr std::size_t kStreamingRead = 2048;
 
- private:
-  int fd_;
-};
+// How long a streaming read waits for the tty flush worker's next chunk before it gives up
+// and lets the executor wait for the descriptor instead. At full speed a chunk arrives every
+// 5-30 us; a program that stopped writing costs one such wait.
+constexpr std::chrono::microseconds kStreamingSpin{50};
+
+// Tells the CPU that this is a spin-wait (cheaper for a sibling hyperthread and for the host
+// of a virtual CPU).
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 class LinuxPty final : public Pty {
  public:
@@ -68,24 +72,29 @@ class LinuxPty final : public Pty {
       std::size_t total = 0;
       auto turn_start = std::chrono::steady_clock::now();
       while (total < buffer.size()) {
+        // While output streams, wait for the next chunk here rather than in read(): see
+        // AwaitStreamedInput.
+        if (streaming_ && !AwaitStreamedInput()) {
+          streaming_ = false;
+          break;
+        }
         const ssize_t n = ::read(master_.native_handle(), buffer.data() + total,
                                  buffer.size() - total);
         if (n > 0) {
           total += static_cast<std::size_t>(n);
+          streaming_ = static_cast<std::size_t>(n) >= kStreamingRead;
           if (total == buffer.size()) break;
-          // The kernel hands out at most ~4 KiB per read, and a read that finds the line
-          // discipline empty first waits for the tty flush worker to move what the program
-          // wrote meanwhile. Against a program that writes without pause (`yes`) a 64 KiB
-          // batch is a ping-pong with that worker that lasted 7-35 ms on a loaded machine,
-          // all of it holding the executor (the multiplexer's one strand). So after each
+          // A program that writes without pause (`yes`) keeps this loop going; after each
           // kTurn of reading, let the executor's other handlers (other sessions' input and
-          // echoes) run; the batch, and so the frame size, stays the same.
+          // echoes: the multiplexer runs every session on one strand) run. The batch, and so
+          // the frame size, stays the same.
           if (std::chrono::steady_clock::now() - turn_start < kTurn) continue;
           co_await asio::post(master_.get_executor(), asio::use_awaitable);
           turn_start = std::chrono::steady_clock::now();
           if (!master_.is_open()) break;
           continue;
         }
+        streaming_ = false;
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         // EIO: every slave descriptor is closed; report what we have, then end of output.
@@ -180,9 +189,30 @@ class LinuxPty final : public Pty {
   }
 
  private:
+  // Waits, for at most kStreamingSpin, until the line discipline holds output; false if none
+  // came. Why not just read(): a read that finds the line discipline empty waits (sleeps,
+  // even on a non-blocking descriptor) until the tty flush worker has run, and that worker
+  // moves at most one 4 KiB buffer per run and then sleeps too. Streaming output is then a
+  // ping-pong of two sleeping threads, each hand-off a wake-up, which on a machine with idle
+  // CPUs (a VM above all) held a terminal to 70-85 MB/s. Polling the count (FIONREAD does not
+  // wait for the worker) while the worker refills keeps both running: it finds room again
+  // before it goes to sleep. True also when the count cannot be read (read() reports why).
+  bool AwaitStreamedInput() {
+    const int fd = master_.native_handle();
+    int available = 0;
+    if (::ioctl(fd, FIONREAD, &available) != 0 || available > 0) return true;
+    const auto deadline = std::chrono::steady_clock::now() + kStreamingSpin;
+    do {
+      for (int i = 0; i < 16; ++i) CpuRelax();
+      if (::ioctl(fd, FIONREAD, &available) != 0 || available > 0) return true;
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+  }
+
   asio::posix::stream_descriptor master_;
   WindowSize size_;
   std::unique_ptr<PtyProcess> process_;
+  bool streaming_ = false;  // the last read was big: see kStreamingRead
 };
 
 }  // namespace
@@ -192,7 +222,7 @@ Result<std::unique_ptr<Pty>> NewLinuxPty(asio::any_io_executor executor, PtyOpti
   if (options.size.cols == 0 || options.size.rows == 0) {
     return InvalidArgumentError("new pty: zero window dimension");
   }
-  Fd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
+  UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (master.get() < 0) return ErrnoToStatus(errno, "new pty: posix_openpt");
   if (::grantpt(master.get()) != 0) return ErrnoToStatus(errno, "new pty: grantpt");
   if (::unlockpt(master.get()) != 0) return ErrnoToStatus(errno, "new pty: unlockpt");
@@ -200,7 +230,7 @@ Result<std::unique_ptr<Pty>> NewLinuxPty(asio::any_io_executor executor, PtyOpti
   if (::ptsname_r(master.get(), name, sizeof(name)) != 0) {
     return ErrnoToStatus(errno, "new pty: ptsname");
   }
-  Fd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
+  UniqueFd slave(::open(name, O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (slave.get() < 0) return ErrnoToStatus(errno, std::string("new pty: open ") + name);
 
   struct termios tio;
