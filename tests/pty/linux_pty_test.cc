@@ -105,6 +105,12 @@ asio::awaitable<std::string> ReadBigUntil(Pty& pty, std::string marker) {
   co_return out;
 }
 
+// Compares megabytes of output (EXPECT_EQ would print them all on a mismatch).
+void ExpectSameOutput(const std::string& got, const std::string& expected) {
+  ASSERT_EQ(got.size(), expected.size());
+  EXPECT_TRUE(got == expected);
+}
+
 std::string Seq(int from, int to) {
   std::string s;
   for (int i = from; i <= to; ++i) s += std::to_string(i) + "\n";
@@ -120,17 +126,37 @@ TEST_F(LinuxPtyTest, StreamedOutputArrivesWholeAndAPauseEndsTheBatch) {
   ASSERT_NE(pty, nullptr);
   auto first = RunCoroutine(io_, ReadBigUntil(*pty, "PAUSED\n"));
   ASSERT_TRUE(first.has_value());
-  const std::string expected_first = Seq(1, 150000) + "PAUSED\n";
-  ASSERT_EQ(first->size(), expected_first.size());
-  EXPECT_TRUE(*first == expected_first);
+  ExpectSameOutput(*first, Seq(1, 150000) + "PAUSED\n");
   auto wrote = RunCoroutine(io_, pty->Write(AsBytes("go\n")));
   ASSERT_TRUE(wrote.has_value());
   ASSERT_OK(*wrote);
   auto rest = RunCoroutine(io_, ReadBigUntil(*pty, std::string(1, '\0')));
   ASSERT_TRUE(rest.has_value());
-  const std::string expected_rest = Seq(150001, 300000) + "END\n";
-  ASSERT_EQ(rest->size(), expected_rest.size());
-  EXPECT_TRUE(*rest == expected_rest);
+  ExpectSameOutput(*rest, Seq(150001, 300000) + "END\n");
+}
+
+// Input that has to wait for the program (it reads only once its output is done) while that
+// output streams: the write completes once the program reads, and neither stream loses or
+// reorders a byte (a streaming read must not cancel the write's wait for room).
+TEST_F(LinuxPtyTest, InputWaitingForRoomSurvivesStreamedOutput) {
+  auto pty = Open(Sh("stty raw -echo; echo READY; seq 1 400000; "
+                     "head -c 300000 | wc -c; echo DONE"));
+  ASSERT_NE(pty, nullptr);
+  auto ready = RunCoroutine(io_, ReadBigUntil(*pty, "READY\n"));
+  ASSERT_TRUE(ready.has_value());
+  ASSERT_NE(ready->find("READY\n"), std::string::npos) << *ready;
+  std::string out = ready->substr(ready->find("READY\n") + 6);
+  const std::string input(300000, 'x');
+  std::optional<Status> wrote;
+  asio::co_spawn(io_, [&]() -> asio::awaitable<void> {
+    wrote = co_await pty->Write(AsBytes(input));
+  }, asio::detached);
+  auto rest = RunCoroutine(io_, ReadBigUntil(*pty, std::string(1, '\0')));
+  ASSERT_TRUE(rest.has_value());
+  out += *rest;
+  ASSERT_TRUE(wrote.has_value());
+  EXPECT_OK(*wrote);
+  ExpectSameOutput(out, Seq(1, 400000) + "300000\nDONE\n");
 }
 
 TEST_F(LinuxPtyTest, SignalReachesTheForegroundProcessGroup) {
