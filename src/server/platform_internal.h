@@ -255,6 +255,9 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
     std::mutex mu;  // serialises mounting, releasing and deleting one project's volume
     std::shared_ptr<sandbox::WorkspaceVolume> volume;  // mu
     bool deleted = false;                              // mu: the project is gone
+    // mu: its workspace directory is still to be removed (the volume mounted on it was
+    // held elsewhere for longer than DeleteWorkspace waits); retried by the maintenance tick.
+    bool removal_pending = false;
     std::atomic<std::int64_t> last_used_ms{0};
   };
   std::mutex volumes_mu;
@@ -313,8 +316,15 @@ struct Platform::Impl : std::enable_shared_from_this<Platform::Impl> {
   // without a cap): creating a project then only renames it, instead of running mke2fs.
   void PrepareSpareVolume();
   // Removes the project's volume image and workspace directory for good (after its runtime
-  // was dropped); later HoldWorkspace calls answer kNotFound.
+  // was dropped); later HoldWorkspace calls answer kNotFound. Blocking: it waits (up to a few
+  // seconds) for the other holders of the volume to let go, since the mount point can only
+  // be removed once the volume is unmounted.
   void DeleteWorkspace(std::string_view project);
+  // Removes a deleted project's workspace directory; false when it is still busy (its
+  // volume is still mounted: `warn_if_busy` says whether that is worth a warning).
+  bool RemoveWorkspaceDir(std::string_view project, bool warn_if_busy);
+  // Retries the removals DeleteWorkspace had to leave (maintenance tick, shutdown).
+  void RetryWorkspaceRemovals();
   // Releases (after a trim) volumes unused for the idle timeout by projects without a
   // runtime (maintenance tick; blocking).
   void ReleaseIdleVolumes();

@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <utility>
 
 #include <asio/post.hpp>
@@ -23,12 +25,19 @@
 namespace codesphere::server {
 namespace {
 
+// True when `dir` is a directory on another file system than its parent: something (a
+// workspace volume) is mounted on it.
+bool IsMountPoint(const std::string& dir) {
+  struct stat st {}, parent {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  return ::stat((dir + "/..").c_str(), &parent) == 0 && parent.st_dev != st.st_dev;
+}
+
 // True when `dir` is a directory with entries that is not itself a mount point (the files
 // an unmounted volume's mount point should not have: they would be hidden under it).
 bool HoldsHiddenFiles(const std::string& dir) {
-  struct stat st {}, parent {};
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
-  if (::stat((dir + "/..").c_str(), &parent) != 0 || parent.st_dev != st.st_dev) return false;
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || IsMountPoint(dir)) return false;
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) return false;
   bool any = false;
@@ -191,23 +200,63 @@ void Platform::Impl::PrepareSpareVolume() {
 
 void Platform::Impl::DeleteWorkspace(std::string_view project) {
   std::shared_ptr<VolumeSlot> slot = Slot(project);
-  std::lock_guard<std::mutex> lock(slot->mu);
-  slot->deleted = true;
-  // Unmounts unless a request still holds it (then the last holder does; the image's blocks
-  // go when the loop device lets go of the unlinked file).
-  slot->volume.reset();
-  const std::string image = VolumeImage(project);
-  if (::unlink(image.c_str()) != 0 && errno != ENOENT) {
-    LogWarning("workspace image not removed", {{"project", project}, {"error", strerror(errno)}});
-  }
-  if (auto root = sandbox::SafeDir::Open((options.data_dir / "workspaces").string()); root.ok()) {
-    if (Status st = root->RemoveAll(project); !st.ok()) {
-      LogWarning("workspace not removed", {{"project", project}, {"error", st.ToString()}});
+  std::weak_ptr<sandbox::WorkspaceVolume> held;
+  {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    slot->deleted = true;
+    // Unmounts unless someone else still holds it (then the last holder does; the image's
+    // blocks go when the loop device lets go of the unlinked file).
+    held = slot->volume;
+    slot->volume.reset();
+    const std::string image = VolumeImage(project);
+    if (::unlink(image.c_str()) != 0 && errno != ENOENT) {
+      LogWarning("workspace image not removed", {{"project", project}, {"error", strerror(errno)}});
     }
+  }
+  // The other holders are a runtime being torn down (its terminals' connections let go of it
+  // on their own strands, moments after it was dropped) or a request still in flight: wait
+  // for them, so that the workspace is gone when the deletion is answered.
+  constexpr auto kLetGo = std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + kLetGo;
+  while (!held.expired() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (!slot->deleted) return;  // made again meanwhile (kCreate): not ours to remove
+  slot->removal_pending = !RemoveWorkspaceDir(project, held.expired());
+  if (slot->removal_pending) {
+    LogInfo("workspace removal deferred: its volume is still held", {{"project", project}});
+  }
+}
+
+bool Platform::Impl::RemoveWorkspaceDir(std::string_view project, bool warn_if_busy) {
+  auto root = sandbox::SafeDir::Open((options.data_dir / "workspaces").string());
+  if (!root.ok()) return true;  // nothing to remove there
+  Status st = root->RemoveAll(project);
+  if (st.ok()) return true;
+  const bool busy = IsMountPoint(WorkspaceDir(project));
+  if (!busy || warn_if_busy) {
+    LogWarning("workspace not removed", {{"project", project}, {"error", st.ToString()}});
+  }
+  return !busy;  // other errors are not retried
+}
+
+void Platform::Impl::RetryWorkspaceRemovals() {
+  std::vector<std::pair<std::string, std::shared_ptr<VolumeSlot>>> pending;
+  {
+    std::lock_guard<std::mutex> lock(volumes_mu);
+    for (const auto& [project, slot] : volumes) pending.emplace_back(project, slot);
+  }
+  for (auto& [project, slot] : pending) {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    if (!slot->removal_pending || !slot->deleted) continue;
+    slot->removal_pending = !RemoveWorkspaceDir(project, false);
+    if (!slot->removal_pending) LogInfo("workspace removed", {{"project", project}});
   }
 }
 
 void Platform::Impl::ReleaseIdleVolumes() {
+  RetryWorkspaceRemovals();
   const std::int64_t now = NowMs();
   std::vector<std::pair<std::string, std::shared_ptr<VolumeSlot>>> candidates;
   {
@@ -249,6 +298,7 @@ void Platform::Impl::ReleaseAllVolumes() {
     std::lock_guard<std::mutex> lock(slot->mu);
     slot->volume.reset();  // unmounts unless a request still holds it
   }
+  RetryWorkspaceRemovals();
 }
 
 std::vector<std::shared_ptr<sandbox::WorkspaceVolume>> Platform::Impl::HeldVolumes() {
