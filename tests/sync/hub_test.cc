@@ -55,6 +55,20 @@ class HubTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.error();
     return std::move(s).value();
   }
+  // Stores one edit of `client` in `room` through a hub of its own, released at the end
+  // (which flushes and snapshots); `flush_first` flushes the log before the peer leaves.
+  void StoreOneEdit(const std::string& room_name, crdt::Doc& client, const std::string& text,
+                    bool flush_first) {
+    auto store = Store();
+    Hub hub(*store, clock_);
+    ASSERT_OK_AND_ASSIGN(OpenRoom * room, hub.Acquire(room_name));
+    NullPeer peer;
+    PeerId p = room->room.Join(peer, Access::kReadWrite);
+    ASSERT_OK(room->room.Receive(p, EncodeUpdate(Insert(client, text))));
+    if (flush_first) ASSERT_OK(hub.Flush(*room));
+    room->room.Leave(p);
+    ASSERT_OK(hub.Release(room_name));
+  }
 };
 
 TEST_F(HubTest, RoomsSurviveRestartThroughLogAndSnapshot) {
@@ -96,17 +110,7 @@ TEST_F(HubTest, RoomsSurviveRestartThroughLogAndSnapshot) {
 TEST_F(HubTest, InterruptedSnapshotTemporariesAreRemovedOnLoad) {
   namespace fs = std::filesystem;
   crdt::Doc client(crdt::DocOptions{.client_id = 43});
-  {
-    auto store = Store();
-    Hub hub(*store, clock_);
-    ASSERT_OK_AND_ASSIGN(OpenRoom * room, hub.Acquire("notes"));
-    NullPeer peer;
-    PeerId p = room->room.Join(peer, Access::kReadWrite);
-    ASSERT_OK(room->room.Receive(p, EncodeUpdate(Insert(client, "kept"))));
-    ASSERT_OK(hub.Flush(*room));
-    room->room.Leave(p);
-    ASSERT_OK(hub.Release("notes"));
-  }
+  ASSERT_NO_FATAL_FAILURE(StoreOneEdit("notes", client, "kept", /*flush_first=*/true));
   fs::path rdir;
   for (const auto& e : fs::directory_iterator(dir_.path() / "rooms")) {
     if (e.is_directory()) rdir = e.path();
@@ -204,16 +208,7 @@ TEST_F(HubTest, LimitsAndAuthenticateHook) {
 
 TEST_F(HubTest, CorruptSnapshotIsDataLossNotSilentReset) {
   crdt::Doc client(crdt::DocOptions{.client_id = 9});
-  {
-    auto store = Store();
-    Hub hub(*store, clock_);
-    ASSERT_OK_AND_ASSIGN(OpenRoom * room, hub.Acquire("x"));
-    NullPeer peer;
-    PeerId p = room->room.Join(peer, Access::kReadWrite);
-    ASSERT_OK(room->room.Receive(p, EncodeUpdate(Insert(client, "data"))));
-    room->room.Leave(p);
-    ASSERT_OK(hub.Release("x"));  // flush + snapshot
-  }
+  ASSERT_NO_FATAL_FAILURE(StoreOneEdit("x", client, "data", /*flush_first=*/false));
   std::filesystem::path snap;
   for (auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
     if (e.path().filename().string().starts_with("snapshot-")) snap = e.path();
